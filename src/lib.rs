@@ -1,6 +1,22 @@
-pub mod proto {
-    pub mod tfplugin5 { tonic::include_proto!("tfplugin5"); }
-    pub mod tfplugin6 { tonic::include_proto!("tfplugin6"); }
-    pub mod plugin { tonic::include_proto!("plugin"); }
-}
+//! terraform-provider-workspaces: a Terraform provider, speaking the plugin
+//! protocol over gRPC, that shares Amazon WorkSpaces images across accounts.
+
+pub mod aws;
+pub mod diag;
+pub mod provider;
+pub mod resources;
 pub mod value;
+
+/// Code generated from proto/ by build.rs.
+pub mod proto {
+    #![allow(clippy::all, clippy::pedantic)]
+    pub mod tfplugin5 {
+        tonic::include_proto!("tfplugin5");
+    }
+    pub mod tfplugin6 {
+        tonic::include_proto!("tfplugin6");
+    }
+    pub mod plugin {
+        tonic::include_proto!("plugin");
+    }
+}

@@ -1,0 +1,83 @@
+//! AWS failures, carrying what a user needs to act on them: the operation,
+//! the AWS error code and message, the HTTP status and the request ID.
+
+use aws_sdk_workspaces::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_workspaces::operation::RequestId;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use std::fmt;
+
+#[derive(Debug, Clone)]
+pub struct AwsError {
+    pub operation: &'static str,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub request_id: Option<String>,
+    pub status: Option<u16>,
+    /// The SDK's full explanation, for failures with no AWS error code
+    /// (connection refused, time-outs, malformed responses).
+    pub context: String,
+}
+
+impl AwsError {
+    pub fn from_sdk<E, R>(operation: &'static str, err: SdkError<E, R>) -> AwsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: fmt::Debug + HasStatus,
+        SdkError<E, R>: RequestId,
+    {
+        AwsError {
+            operation,
+            code: err.code().map(str::to_string),
+            message: err.message().map(str::to_string),
+            request_id: err.request_id().map(str::to_string),
+            status: err.raw_response().and_then(HasStatus::status_code),
+            context: DisplayErrorContext(&err).to_string(),
+        }
+    }
+
+    /// A response that broke the API's contract in a way the SDK accepted.
+    pub fn protocol(operation: &'static str, context: String) -> AwsError {
+        AwsError {
+            operation,
+            code: None,
+            message: None,
+            request_id: None,
+            status: None,
+            context,
+        }
+    }
+
+    pub fn is_code(&self, code: &str) -> bool {
+        self.code.as_deref() == Some(code)
+    }
+}
+
+/// Lets us read the HTTP status from the SDK's raw response type.
+pub trait HasStatus {
+    fn status_code(&self) -> Option<u16>;
+}
+
+impl HasStatus for aws_smithy_runtime_api::http::Response {
+    fn status_code(&self) -> Option<u16> {
+        Some(self.status().as_u16())
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "operation error WorkSpaces: {}", self.operation)?;
+        if let Some(status) = self.status {
+            write!(f, ", https response error StatusCode: {status}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, ", RequestID: {id}")?;
+        }
+        match (&self.code, &self.message) {
+            (Some(code), Some(msg)) => write!(f, ", {code}: {msg}"),
+            (Some(code), None) => write!(f, ", {code}"),
+            _ => write!(f, ", {}", self.context),
+        }
+    }
+}
+
+impl std::error::Error for AwsError {}

@@ -1,0 +1,90 @@
+//! The two WorkSpaces operations behind image sharing.
+
+use super::AwsError;
+
+/// Page size for DescribeWorkspaceImagePermissions; 25 is the API maximum.
+const PAGE_SIZE: i32 = 25;
+
+/// Error codes by which WorkSpaces says the image does not exist.
+const NOT_FOUND: &str = "ResourceNotFoundException";
+
+#[derive(Debug, Clone)]
+pub struct Workspaces {
+    client: aws_sdk_workspaces::Client,
+}
+
+impl Workspaces {
+    pub fn new(client: aws_sdk_workspaces::Client) -> Workspaces {
+        Workspaces { client }
+    }
+
+    /// Lets `account` copy the image (UpdateWorkspaceImagePermission with
+    /// AllowCopyImage=true).
+    pub async fn grant(&self, image_id: &str, account: &str) -> Result<(), AwsError> {
+        self.set_permission(image_id, account, true).await
+    }
+
+    /// Takes the permission away again (AllowCopyImage=false).
+    pub async fn revoke(&self, image_id: &str, account: &str) -> Result<(), AwsError> {
+        self.set_permission(image_id, account, false).await
+    }
+
+    async fn set_permission(&self, image_id: &str, account: &str, allow: bool) -> Result<(), AwsError> {
+        self.client
+            .update_workspace_image_permission()
+            .image_id(image_id)
+            .shared_account_id(account)
+            .allow_copy_image(allow)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("UpdateWorkspaceImagePermission", e))
+    }
+
+    /// Every account the image is shared with, walking all pages; `None`
+    /// when the image does not exist.
+    pub async fn shared_accounts(&self, image_id: &str) -> Result<Option<Vec<String>>, AwsError> {
+        let mut accounts = Vec::new();
+        let mut token: Option<String> = None;
+        let mut seen_tokens = std::collections::HashSet::new();
+        loop {
+            let page = self
+                .client
+                .describe_workspace_image_permissions()
+                .image_id(image_id)
+                .max_results(PAGE_SIZE)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DescribeWorkspaceImagePermissions", e));
+            let page = match page {
+                Ok(p) => p,
+                Err(e) if e.is_code(NOT_FOUND) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            accounts.extend(
+                page.image_permissions()
+                    .iter()
+                    .filter_map(|p| p.shared_account_id().map(str::to_string)),
+            );
+            match page.next_token() {
+                Some(t) if !t.is_empty() => {
+                    // A service that hands back a token it already gave would
+                    // otherwise keep us paging forever.
+                    if !seen_tokens.insert(t.to_string()) {
+                        return Err(AwsError::protocol(
+                            "DescribeWorkspaceImagePermissions",
+                            format!("the service returned pagination token {t:?} twice"),
+                        ));
+                    }
+                    token = Some(t.to_string());
+                }
+                _ => return Ok(Some(accounts)),
+            }
+        }
+    }
+
+    pub fn is_not_found(err: &AwsError) -> bool {
+        err.is_code(NOT_FOUND)
+    }
+}

@@ -1,0 +1,11 @@
+//! The provider itself, independent of protocol version: its configuration
+//! schema, how it configures AWS, and the core that serves every resource.
+
+pub mod config;
+pub mod schema;
+mod server;
+
+pub use server::*;
+
+/// The provider's type name, as in `provider "workspaces" {}`.
+pub const PROVIDER_NAME: &str = "workspaces";

@@ -1,0 +1,349 @@
+//! The provider core: one internal model of the plugin RPCs that both
+//! protocol adapters (tfplugin5 and tfplugin6) translate onto. It decodes
+//! values against schemas, plans changes, and dispatches to resources.
+
+use super::{config, schema::Schema};
+use crate::aws::{self, Workspaces};
+use crate::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::resources::{self, Resource, StateResult};
+use crate::value::{self, Type, Value};
+use std::sync::RwLock;
+
+/// A value as it travels in the protocol: MessagePack, or JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DynamicValue {
+    pub msgpack: Vec<u8>,
+    pub json: Vec<u8>,
+}
+
+impl DynamicValue {
+    fn decode(&self, ty: &Type) -> Result<Value, value::CodecError> {
+        if self.msgpack.is_empty() && !self.json.is_empty() {
+            value::decode_json(&self.json, ty)
+        } else {
+            value::decode_msgpack(&self.msgpack, ty)
+        }
+    }
+
+    fn encode(v: &Value, ty: &Type) -> Result<DynamicValue, value::CodecError> {
+        Ok(DynamicValue { msgpack: value::encode_msgpack(v, ty)?, json: Vec::new() })
+    }
+}
+
+pub struct ProviderSchemas {
+    pub provider: Schema,
+    pub resources: Vec<(&'static str, Schema)>,
+}
+
+pub struct PlanRequest {
+    pub type_name: String,
+    pub prior_state: DynamicValue,
+    pub proposed_new_state: DynamicValue,
+    pub config: DynamicValue,
+    pub prior_private: Vec<u8>,
+}
+
+#[derive(Default)]
+pub struct PlanResponse {
+    pub planned_state: Option<DynamicValue>,
+    pub requires_replace: Vec<AttrPath>,
+    pub planned_private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct ApplyRequest {
+    pub type_name: String,
+    pub prior_state: DynamicValue,
+    pub planned_state: DynamicValue,
+    pub config: DynamicValue,
+    pub planned_private: Vec<u8>,
+}
+
+#[derive(Default)]
+pub struct StateResponse {
+    pub new_state: Option<DynamicValue>,
+    pub private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct ImportedResource {
+    pub type_name: String,
+    pub state: DynamicValue,
+}
+
+#[derive(Default)]
+pub struct ImportResponse {
+    pub imported: Vec<ImportedResource>,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct WorkspacesProvider {
+    resources: Vec<Box<dyn Resource>>,
+    aws: RwLock<Option<Workspaces>>,
+}
+
+impl Default for WorkspacesProvider {
+    fn default() -> Self {
+        WorkspacesProvider::new()
+    }
+}
+
+fn codec_error(what: &str, err: value::CodecError) -> Diagnostic {
+    Diagnostic::error(
+        format!("Could not decode {what}"),
+        format!("The provider could not read a value Terraform sent: {err}. This is a bug; please report it."),
+    )
+}
+
+impl WorkspacesProvider {
+    pub fn new() -> WorkspacesProvider {
+        WorkspacesProvider { resources: resources::all(), aws: RwLock::new(None) }
+    }
+
+    pub fn schemas(&self) -> ProviderSchemas {
+        ProviderSchemas {
+            provider: config::schema(),
+            resources: self.resources.iter().map(|r| (r.type_name(), r.schema())).collect(),
+        }
+    }
+
+    pub fn resource_names(&self) -> Vec<&'static str> {
+        self.resources.iter().map(|r| r.type_name()).collect()
+    }
+
+    fn resource(&self, type_name: &str) -> Result<(&dyn Resource, Schema, Type), Diagnostics> {
+        let r = self.resources.iter().find(|r| r.type_name() == type_name).ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "Unknown resource type",
+                format!("This provider has no resource type {type_name:?}."),
+            ))
+        })?;
+        let schema = r.schema();
+        let ty = schema.block.value_type();
+        Ok((r.as_ref(), schema, ty))
+    }
+
+    fn decode(dv: &DynamicValue, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
+        dv.decode(ty).map_err(|e| codec_error(what, e).into())
+    }
+
+    fn encode(v: &Value, ty: &Type) -> Result<DynamicValue, Diagnostics> {
+        DynamicValue::encode(v, ty).map_err(|e| {
+            Diagnostic::error("Could not encode state", format!("{e}. This is a bug; please report it.")).into()
+        })
+    }
+
+    fn clients(&self) -> Result<Workspaces, Diagnostics> {
+        let guard = self.aws.read().unwrap_or_else(|p| p.into_inner());
+        guard.clone().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "The workspaces provider has no AWS configuration yet. This happens when the provider block \
+                 depends on values known only after apply; apply those first.",
+            )
+            .into()
+        })
+    }
+
+    pub fn validate_provider_config(&self, config: &DynamicValue) -> Diagnostics {
+        let ty = config::schema().block.value_type();
+        match Self::decode(config, &ty, "provider configuration") {
+            Ok(v) => config::validate(&v),
+            Err(d) => d,
+        }
+    }
+
+    pub async fn configure(&self, config: &DynamicValue) -> Diagnostics {
+        let ty = config::schema().block.value_type();
+        let settings = match Self::decode(config, &ty, "provider configuration").and_then(|v| config::parse(&v)) {
+            Ok(Some(s)) => s,
+            Ok(None) => return Diagnostics::new(),
+            Err(d) => return d,
+        };
+        match aws::connect(&settings).await {
+            Ok(client) => {
+                *self.aws.write().unwrap_or_else(|p| p.into_inner()) = Some(client);
+                Diagnostics::new()
+            }
+            Err(e) => Diagnostic::error("Invalid provider configuration", e.to_string())
+                .at(AttrPath::root("region"))
+                .into(),
+        }
+    }
+
+    pub fn validate_resource_config(&self, type_name: &str, config: &DynamicValue) -> Diagnostics {
+        let run = || -> Result<Diagnostics, Diagnostics> {
+            let (res, _, ty) = self.resource(type_name)?;
+            Ok(res.validate(&Self::decode(config, &ty, "resource configuration")?))
+        };
+        run().unwrap_or_else(|d| d)
+    }
+
+    /// Stored state from any earlier schema version, as the current one.
+    pub fn upgrade_resource_state(&self, type_name: &str, version: i64, raw_json: &[u8]) -> StateResponse {
+        let run = || -> Result<DynamicValue, Diagnostics> {
+            let (_, schema, ty) = self.resource(type_name)?;
+            if version > schema.version {
+                return Err(Diagnostic::error(
+                    "State from a newer provider",
+                    format!(
+                        "The state of this {type_name} was written by a provider with schema version {version}; \
+                         this provider knows version {}. Upgrade the provider.",
+                        schema.version
+                    ),
+                )
+                .into());
+            }
+            if raw_json.is_empty() {
+                return Err(Diagnostic::error(
+                    "Unsupported state format",
+                    "The stored state is in the legacy flatmap format, which this provider never wrote.",
+                )
+                .into());
+            }
+            let v = value::decode_json(raw_json, &ty).map_err(|e| codec_error("stored state", e))?;
+            Self::encode(&v, &ty)
+        };
+        match run() {
+            Ok(state) => StateResponse { new_state: Some(state), ..StateResponse::default() },
+            Err(diagnostics) => StateResponse { diagnostics, ..StateResponse::default() },
+        }
+    }
+
+    pub async fn read_resource(&self, type_name: &str, current: &DynamicValue, private: Vec<u8>) -> StateResponse {
+        let prepared = (|| {
+            let (res, _, ty) = self.resource(type_name)?;
+            let state = Self::decode(current, &ty, "current state")?;
+            Ok::<_, Diagnostics>((res, ty, state))
+        })();
+        let (res, ty, state) = match prepared {
+            Ok(p) => p,
+            Err(diagnostics) => return StateResponse { diagnostics, ..StateResponse::default() },
+        };
+        if state.is_null() {
+            return StateResponse { new_state: Some(current.clone()), private, ..StateResponse::default() };
+        }
+        let aws = match self.clients() {
+            Ok(a) => a,
+            Err(diagnostics) => return StateResponse { new_state: Some(current.clone()), private, diagnostics },
+        };
+        Self::finish(res.read(&aws, &state).await, &ty, private)
+    }
+
+    fn finish(result: StateResult, ty: &Type, private: Vec<u8>) -> StateResponse {
+        let mut diagnostics = result.diagnostics;
+        let state = result.state.unwrap_or(Value::Null);
+        match Self::encode(&state, ty) {
+            Ok(dv) => StateResponse { new_state: Some(dv), private, diagnostics },
+            Err(d) => {
+                diagnostics.extend(d);
+                StateResponse { new_state: None, private, diagnostics }
+            }
+        }
+    }
+
+    pub fn plan_resource_change(&self, req: &PlanRequest) -> PlanResponse {
+        match self.plan(req) {
+            Ok(resp) => resp,
+            Err(diagnostics) => PlanResponse { diagnostics, ..PlanResponse::default() },
+        }
+    }
+
+    fn plan(&self, req: &PlanRequest) -> Result<PlanResponse, Diagnostics> {
+        let (res, schema, ty) = self.resource(&req.type_name)?;
+        let prior = Self::decode(&req.prior_state, &ty, "prior state")?;
+        let proposed = Self::decode(&req.proposed_new_state, &ty, "proposed new state")?;
+        let config = Self::decode(&req.config, &ty, "configuration")?;
+        if proposed.is_null() {
+            // Destroy: nothing to plan beyond the object going away.
+            return Ok(PlanResponse {
+                planned_state: Some(req.proposed_new_state.clone()),
+                planned_private: req.prior_private.clone(),
+                ..PlanResponse::default()
+            });
+        }
+        let diagnostics = res.validate(&config);
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        let mut planned = proposed;
+        if prior.is_null() || planned != prior {
+            // As terraform-plugin-framework does: computed attributes the
+            // configuration leaves unset may change, so they become unknown.
+            if let Value::Object(attrs) = &mut planned {
+                for a in schema.block.attributes.iter().filter(|a| a.computed) {
+                    if config.attr(a.name).is_none_or(Value::is_null) {
+                        attrs.insert(a.name.to_string(), Value::Unknown);
+                    }
+                }
+            }
+            res.modify_plan(&mut planned);
+        }
+        let requires_replace = if prior.is_null() {
+            Vec::new()
+        } else {
+            schema
+                .block
+                .attributes
+                .iter()
+                .filter(|a| a.requires_replace && planned.attr(a.name) != prior.attr(a.name))
+                .map(|a| AttrPath::root(a.name))
+                .collect()
+        };
+        Ok(PlanResponse {
+            planned_state: Some(Self::encode(&planned, &ty)?),
+            requires_replace,
+            planned_private: req.prior_private.clone(),
+            diagnostics,
+        })
+    }
+
+    pub async fn apply_resource_change(&self, req: &ApplyRequest) -> StateResponse {
+        let prepared = (|| {
+            let (res, _, ty) = self.resource(&req.type_name)?;
+            let prior = Self::decode(&req.prior_state, &ty, "prior state")?;
+            let planned = Self::decode(&req.planned_state, &ty, "planned state")?;
+            Ok::<_, Diagnostics>((res, ty, prior, planned))
+        })();
+        let (res, ty, prior, planned) = match prepared {
+            Ok(p) => p,
+            // Nothing was done, so the prior state stands.
+            Err(diagnostics) => {
+                return StateResponse { new_state: Some(req.prior_state.clone()), diagnostics, ..Default::default() }
+            }
+        };
+        let aws = match self.clients() {
+            Ok(a) => a,
+            Err(diagnostics) => {
+                return StateResponse { new_state: Some(req.prior_state.clone()), diagnostics, ..Default::default() }
+            }
+        };
+        let private = req.planned_private.clone();
+        if planned.is_null() {
+            let diagnostics = res.delete(&aws, &prior).await;
+            // A failed delete keeps the object in state: it still exists.
+            let kept = if diagnostics.has_errors() { prior } else { Value::Null };
+            let mut resp = Self::finish(StateResult { state: Some(kept), diagnostics: Diagnostics::new() }, &ty, private);
+            resp.diagnostics.extend(diagnostics);
+            return resp;
+        }
+        let result = if prior.is_null() {
+            res.create(&aws, &planned).await
+        } else {
+            res.update(&aws, &prior, &planned).await
+        };
+        Self::finish(result, &ty, private)
+    }
+
+    pub fn import_resource_state(&self, type_name: &str, id: &str) -> ImportResponse {
+        let run = || -> Result<ImportResponse, Diagnostics> {
+            let (res, _, ty) = self.resource(type_name)?;
+            let state = res.import(id)?;
+            Ok(ImportResponse {
+                imported: vec![ImportedResource { type_name: type_name.to_string(), state: Self::encode(&state, &ty)? }],
+                diagnostics: Diagnostics::new(),
+            })
+        };
+        run().unwrap_or_else(|diagnostics| ImportResponse { imported: Vec::new(), diagnostics })
+    }
+}

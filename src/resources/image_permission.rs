@@ -1,0 +1,271 @@
+//! `workspaces_image_permission`: one AWS account's permission to copy one
+//! WorkSpaces image, in the provider's Region.
+//!
+//! - create: UpdateWorkspaceImagePermission(AllowCopyImage=true), then read
+//!   back, so state holds what AWS reports;
+//! - read: DescribeWorkspaceImagePermissions; an account no longer listed,
+//!   or an image that is gone, removes the resource from state;
+//! - delete: UpdateWorkspaceImagePermission(AllowCopyImage=false), only when
+//!   the account still holds the permission (AWS refuses to revoke what was
+//!   never granted);
+//! - import: `<image_id>/<shared_account_id>`.
+
+use super::ids::{check_account_id, check_image_id};
+use super::{Resource, StateResult};
+use crate::aws::{AwsError, Workspaces};
+use crate::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::provider::schema::{Attribute, Block, Schema};
+use crate::value::{Type, Value};
+
+pub const TYPE_NAME: &str = "workspaces_image_permission";
+const IMAGE_ID: &str = "image_id";
+const ACCOUNT_ID: &str = "shared_account_id";
+
+pub struct ImagePermission;
+
+/// The two identifying arguments, once both are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    image_id: String,
+    account_id: String,
+}
+
+impl Key {
+    fn from_value(v: &Value) -> Option<Key> {
+        Some(Key {
+            image_id: v.attr(IMAGE_ID)?.as_str()?.to_string(),
+            account_id: v.attr(ACCOUNT_ID)?.as_str()?.to_string(),
+        })
+    }
+
+    fn id(&self) -> String {
+        format!("{}/{}", self.image_id, self.account_id)
+    }
+
+    fn state(&self) -> Value {
+        Value::object([
+            ("id", Value::string(self.id())),
+            (IMAGE_ID, Value::string(&self.image_id)),
+            (ACCOUNT_ID, Value::string(&self.account_id)),
+        ])
+    }
+
+    fn check(&self) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        if let Err(msg) = check_image_id(&self.image_id) {
+            diags.push(Diagnostic::error("Invalid WorkSpaces image ID", msg).at(AttrPath::root(IMAGE_ID)));
+        }
+        if let Err(msg) = check_account_id(&self.account_id) {
+            diags.push(Diagnostic::error("Invalid AWS account ID", msg).at(AttrPath::root(ACCOUNT_ID)));
+        }
+        diags
+    }
+}
+
+fn aws_failure(action: &str, key: &Key, err: &AwsError) -> Diagnostic {
+    Diagnostic::error(
+        format!("{action} WorkSpaces Image Permission ({})", key.id()),
+        err.to_string(),
+    )
+}
+
+fn unknown_key(action: &str) -> Diagnostic {
+    Diagnostic::error(
+        format!("{action} WorkSpaces Image Permission: arguments not known"),
+        "image_id and shared_account_id must be known when the resource is applied. This is a bug in \
+         the provider or Terraform; please report it.",
+    )
+}
+
+#[tonic::async_trait]
+impl Resource for ImagePermission {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        Schema {
+            version: 0,
+            block: Block {
+                description: "Shares a WorkSpaces custom image with one AWS account in the provider's \
+                              Region, letting that account copy it. Destroying the resource revokes the \
+                              permission.",
+                attributes: vec![
+                    Attribute::computed(
+                        "id",
+                        Type::String,
+                        "The image ID and the account ID joined by a slash: `wsi-xxxxxxxxx/123456789012`.",
+                    ),
+                    Attribute::required(IMAGE_ID, Type::String, "ID of the WorkSpaces image to share (`wsi-...`).")
+                        .requires_replace(),
+                    Attribute::required(
+                        ACCOUNT_ID,
+                        Type::String,
+                        "The 12-digit ID of the AWS account that may copy the image.",
+                    )
+                    .requires_replace(),
+                ],
+                ..Block::default()
+            },
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        if let Some(Value::String(image)) = config.attr(IMAGE_ID) {
+            if let Err(msg) = check_image_id(image) {
+                diags.push(Diagnostic::error("Invalid WorkSpaces image ID", msg).at(AttrPath::root(IMAGE_ID)));
+            }
+        }
+        if let Some(Value::String(account)) = config.attr(ACCOUNT_ID) {
+            if let Err(msg) = check_account_id(account) {
+                diags.push(Diagnostic::error("Invalid AWS account ID", msg).at(AttrPath::root(ACCOUNT_ID)));
+            }
+        }
+        diags
+    }
+
+    fn modify_plan(&self, planned: &mut Value) {
+        let id = Key::from_value(planned).map_or(Value::Unknown, |k| Value::string(k.id()));
+        if let Value::Object(attrs) = planned {
+            attrs.insert("id".to_string(), id);
+        }
+    }
+
+    async fn create(&self, aws: &Workspaces, planned: &Value) -> StateResult {
+        let Some(key) = Key::from_value(planned) else {
+            return StateResult::failed(None, unknown_key("creating"));
+        };
+        let diags = key.check();
+        if diags.has_errors() {
+            return StateResult { state: None, diagnostics: diags };
+        }
+        if let Err(e) = aws.grant(&key.image_id, &key.account_id).await {
+            return StateResult::failed(None, aws_failure("creating", &key, &e));
+        }
+        // From here on the permission exists: every outcome keeps it in state.
+        match aws.shared_accounts(&key.image_id).await {
+            Ok(Some(accounts)) if accounts.contains(&key.account_id) => StateResult::ok(key.state()),
+            Ok(_) => StateResult::failed(
+                Some(key.state()),
+                Diagnostic::error(
+                    format!("creating WorkSpaces Image Permission ({})", key.id()),
+                    format!(
+                        "WorkSpaces accepted the grant, but DescribeWorkspaceImagePermissions does not list \
+                         account {} for image {}. The resource is kept in state, marked tainted, so the \
+                         next apply retries it.",
+                        key.account_id, key.image_id
+                    ),
+                ),
+            ),
+            Err(e) => StateResult::failed(Some(key.state()), aws_failure("reading after creating", &key, &e)),
+        }
+    }
+
+    async fn read(&self, aws: &Workspaces, current: &Value) -> StateResult {
+        let Some(key) = Key::from_value(current) else {
+            return StateResult::failed(Some(current.clone()), unknown_key("reading"));
+        };
+        match aws.shared_accounts(&key.image_id).await {
+            Ok(Some(accounts)) if accounts.contains(&key.account_id) => StateResult::ok(key.state()),
+            Ok(Some(_)) => {
+                tracing::warn!(id = %key.id(), "account no longer holds the permission, removing from state");
+                StateResult::gone()
+            }
+            Ok(None) => {
+                tracing::warn!(id = %key.id(), "image not found, removing from state");
+                StateResult::gone()
+            }
+            Err(e) => StateResult::failed(Some(current.clone()), aws_failure("reading", &key, &e)),
+        }
+    }
+
+    async fn delete(&self, aws: &Workspaces, prior: &Value) -> Diagnostics {
+        let Some(key) = Key::from_value(prior) else {
+            return unknown_key("deleting").into();
+        };
+        match aws.shared_accounts(&key.image_id).await {
+            Ok(Some(accounts)) if accounts.contains(&key.account_id) => {}
+            // Already revoked, or the image is gone: nothing left to do.
+            Ok(_) => return Diagnostics::new(),
+            Err(e) => return aws_failure("deleting", &key, &e).into(),
+        }
+        match aws.revoke(&key.image_id, &key.account_id).await {
+            Ok(()) => Diagnostics::new(),
+            Err(e) if Workspaces::is_not_found(&e) => Diagnostics::new(),
+            Err(e) => aws_failure("deleting", &key, &e).into(),
+        }
+    }
+
+    fn import(&self, id: &str) -> Result<Value, Diagnostics> {
+        let Some((image_id, account_id)) = id.split_once('/') else {
+            return Err(Diagnostic::error(
+                "Invalid import ID",
+                format!(
+                    "{id:?} is not an image permission ID: expected <image_id>/<shared_account_id>, for \
+                     example \"wsi-123456789/123456789012\"."
+                ),
+            )
+            .into());
+        };
+        let key = Key { image_id: image_id.to_string(), account_id: account_id.to_string() };
+        let mut diags = Diagnostics::new();
+        for d in key.check() {
+            // Import IDs have no attribute in configuration to point at.
+            diags.push(Diagnostic { attribute: None, summary: format!("Invalid import ID: {}", d.summary), ..d });
+        }
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(key.state())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(image: Value, account: Value) -> Value {
+        Value::object([("id", Value::Null), (IMAGE_ID, image), (ACCOUNT_ID, account)])
+    }
+
+    #[test]
+    fn validation_points_at_the_offending_attribute() {
+        let diags = ImagePermission.validate(&config(Value::string("ami-123"), Value::string("12345")));
+        let paths: Vec<String> = diags.iter().filter_map(|d| d.attribute.as_ref()).map(|p| p.to_string()).collect();
+        assert_eq!(paths, vec![IMAGE_ID, ACCOUNT_ID]);
+    }
+
+    #[test]
+    fn validation_skips_values_not_yet_known() {
+        assert!(ImagePermission.validate(&config(Value::Unknown, Value::Unknown)).is_empty());
+    }
+
+    #[test]
+    fn plan_knows_the_id_once_both_arguments_are_known() {
+        let mut planned = config(Value::string("wsi-123456789"), Value::string("111122223333"));
+        ImagePermission.modify_plan(&mut planned);
+        assert_eq!(planned.attr("id"), Some(&Value::string("wsi-123456789/111122223333")));
+        let mut planned = config(Value::string("wsi-123456789"), Value::Unknown);
+        ImagePermission.modify_plan(&mut planned);
+        assert_eq!(planned.attr("id"), Some(&Value::Unknown));
+    }
+
+    #[test]
+    fn import_parses_image_slash_account() {
+        let state = ImagePermission.import("wsi-123456789/111122223333").unwrap();
+        assert_eq!(state.attr("id"), Some(&Value::string("wsi-123456789/111122223333")));
+        assert_eq!(state.attr(IMAGE_ID), Some(&Value::string("wsi-123456789")));
+        assert_eq!(state.attr(ACCOUNT_ID), Some(&Value::string("111122223333")));
+    }
+
+    #[test]
+    fn import_rejects_malformed_ids() {
+        for bad in ["wsi-123456789", "wsi-123456789/1111", "111122223333/wsi-123456789", "/"] {
+            let err = ImagePermission.import(bad).unwrap_err();
+            assert!(err.has_errors(), "{bad}");
+            assert!(err.iter().all(|d| d.summary.starts_with("Invalid import ID")), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Managed resources. Each is one small type: its schema, validation, and
+//! the create/read/update/delete/import operations. The provider core
+//! handles planning, the value codec and the protocol around them.
+
+pub mod ids;
+pub mod image_permission;
+
+use crate::aws::Workspaces;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::provider::schema::Schema;
+use crate::value::Value;
+
+/// The state a resource operation leaves behind, with what went wrong.
+/// An error with `Some` state means the remote change happened (at least in
+/// part) and must stay recorded; with `None` it means nothing exists.
+#[derive(Debug, Default)]
+pub struct StateResult {
+    pub state: Option<Value>,
+    pub diagnostics: Diagnostics,
+}
+
+impl StateResult {
+    pub fn ok(state: Value) -> StateResult {
+        StateResult { state: Some(state), diagnostics: Diagnostics::new() }
+    }
+
+    pub fn gone() -> StateResult {
+        StateResult::default()
+    }
+
+    pub fn failed(state: Option<Value>, diagnostic: Diagnostic) -> StateResult {
+        StateResult { state, diagnostics: diagnostic.into() }
+    }
+}
+
+#[tonic::async_trait]
+pub trait Resource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    /// Checks the configuration's known values. Runs before any AWS call;
+    /// unknown values are skipped here and checked again at apply.
+    fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Sets computed attributes that can be known at plan time.
+    fn modify_plan(&self, _planned: &mut Value) {}
+
+    async fn create(&self, aws: &Workspaces, planned: &Value) -> StateResult;
+
+    /// The remote object as it is now; `state: None` when it is gone.
+    async fn read(&self, aws: &Workspaces, current: &Value) -> StateResult;
+
+    async fn update(&self, _aws: &Workspaces, prior: &Value, _planned: &Value) -> StateResult {
+        StateResult::failed(
+            Some(prior.clone()),
+            Diagnostic::error(
+                format!("{} cannot be updated in place", self.type_name()),
+                "Every argument of this resource forces replacement, so Terraform should never plan an \
+                 in-place update. This is a bug in the provider; please report it.",
+            ),
+        )
+    }
+
+    /// Removes the remote object. Errors leave the resource in state.
+    async fn delete(&self, aws: &Workspaces, prior: &Value) -> Diagnostics;
+
+    /// The state for `terraform import` with the given ID; Terraform reads
+    /// it afterwards to confirm the object exists.
+    fn import(&self, id: &str) -> Result<Value, Diagnostics>;
+}
+
+/// All managed resources the provider offers.
+pub fn all() -> Vec<Box<dyn Resource>> {
+    vec![Box::new(image_permission::ImagePermission)]
+}
