@@ -3,6 +3,9 @@
 
 pub mod aws;
 pub mod diag;
+pub mod logging;
+pub mod plugin;
+pub mod protocol;
 pub mod provider;
 pub mod resources;
 pub mod value;

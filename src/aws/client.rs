@@ -41,10 +41,12 @@ pub async fn connect(settings: &ClientSettings) -> Result<Workspaces, ConnectErr
             if let Some(profile) = &settings.profile {
                 profile_region = profile_region.profile_name(profile);
             }
-            RegionProviderChain::first_try(aws_config::environment::EnvironmentVariableRegionProvider::new())
-                .or_else(profile_region.build())
-                .region()
-                .await
+            RegionProviderChain::first_try(
+                aws_config::environment::EnvironmentVariableRegionProvider::new(),
+            )
+            .or_else(profile_region.build())
+            .region()
+            .await
         }
     };
     let region = region.ok_or(ConnectError::NoRegion)?;
@@ -53,5 +55,7 @@ pub async fn connect(settings: &ClientSettings) -> Result<Workspaces, ConnectErr
     if let Some(url) = &settings.workspaces_endpoint {
         builder = builder.endpoint_url(url);
     }
-    Ok(Workspaces::new(aws_sdk_workspaces::Client::from_conf(builder.build())))
+    Ok(Workspaces::new(aws_sdk_workspaces::Client::from_conf(
+        builder.build(),
+    )))
 }

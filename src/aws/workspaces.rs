@@ -29,7 +29,12 @@ impl Workspaces {
         self.set_permission(image_id, account, false).await
     }
 
-    async fn set_permission(&self, image_id: &str, account: &str, allow: bool) -> Result<(), AwsError> {
+    async fn set_permission(
+        &self,
+        image_id: &str,
+        account: &str,
+        allow: bool,
+    ) -> Result<(), AwsError> {
         self.client
             .update_workspace_image_permission()
             .image_id(image_id)

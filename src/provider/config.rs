@@ -83,7 +83,9 @@ pub fn validate(config: &Value) -> Diagnostics {
         }
     }
     if let Some(Value::String(url)) = endpoint(config) {
-        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() <= "https://".len() {
+        if !(url.starts_with("http://") || url.starts_with("https://"))
+            || url.len() <= "https://".len()
+        {
             diags.push(
                 Diagnostic::error(
                     "Invalid endpoint URL",
@@ -101,7 +103,9 @@ fn looks_like_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
         && parts.iter().all(|p| !p.is_empty())
-        && parts[..parts.len() - 1].iter().all(|p| p.bytes().all(|c| c.is_ascii_lowercase()))
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| p.bytes().all(|c| c.is_ascii_lowercase()))
         && parts[parts.len() - 1].bytes().all(|c| c.is_ascii_digit())
 }
 
@@ -114,14 +118,26 @@ mod tests {
             Some(url) => Value::List(vec![Value::object([("workspaces", Value::string(url))])]),
             None => Value::List(vec![]),
         };
-        Value::object([("region", region), ("profile", Value::Null), ("endpoints", endpoints)])
+        Value::object([
+            ("region", region),
+            ("profile", Value::Null),
+            ("endpoints", endpoints),
+        ])
     }
 
     #[test]
     fn reads_region_and_endpoint() {
-        let s = parse(&block(Value::string("eu-west-1"), Some("http://127.0.0.1:5000"))).unwrap().unwrap();
+        let s = parse(&block(
+            Value::string("eu-west-1"),
+            Some("http://127.0.0.1:5000"),
+        ))
+        .unwrap()
+        .unwrap();
         assert_eq!(s.region.as_deref(), Some("eu-west-1"));
-        assert_eq!(s.workspaces_endpoint.as_deref(), Some("http://127.0.0.1:5000"));
+        assert_eq!(
+            s.workspaces_endpoint.as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
         assert_eq!(s.profile, None);
     }
 
@@ -133,13 +149,22 @@ mod tests {
     #[test]
     fn bad_region_and_endpoint_point_at_their_attributes() {
         let diags = parse(&block(Value::string("Frankfurt"), Some("127.0.0.1:5000"))).unwrap_err();
-        let paths: Vec<String> = diags.iter().filter_map(|d| d.attribute.as_ref()).map(|p| p.to_string()).collect();
+        let paths: Vec<String> = diags
+            .iter()
+            .filter_map(|d| d.attribute.as_ref())
+            .map(|p| p.to_string())
+            .collect();
         assert_eq!(paths, vec!["region", "endpoints[0].workspaces"]);
     }
 
     #[test]
     fn region_names_of_all_partitions_are_accepted() {
-        for r in ["us-east-1", "cn-northwest-1", "us-gov-west-1", "ap-southeast-5"] {
+        for r in [
+            "us-east-1",
+            "cn-northwest-1",
+            "us-gov-west-1",
+            "ap-southeast-5",
+        ] {
             assert!(looks_like_region(r), "{r}");
         }
         for r in ["us-east", "useast1", "US-EAST-1", "us--1"] {

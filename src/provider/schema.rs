@@ -39,15 +39,24 @@ impl Attribute {
     }
 
     pub fn required(name: &'static str, ty: Type, description: &'static str) -> Attribute {
-        Attribute { required: true, ..Attribute::new(name, ty, description) }
+        Attribute {
+            required: true,
+            ..Attribute::new(name, ty, description)
+        }
     }
 
     pub fn optional(name: &'static str, ty: Type, description: &'static str) -> Attribute {
-        Attribute { optional: true, ..Attribute::new(name, ty, description) }
+        Attribute {
+            optional: true,
+            ..Attribute::new(name, ty, description)
+        }
     }
 
     pub fn computed(name: &'static str, ty: Type, description: &'static str) -> Attribute {
-        Attribute { computed: true, ..Attribute::new(name, ty, description) }
+        Attribute {
+            computed: true,
+            ..Attribute::new(name, ty, description)
+        }
     }
 
     pub fn requires_replace(mut self) -> Attribute {
@@ -123,7 +132,10 @@ mod tests {
             block.value_type(),
             Type::object([
                 ("region", Type::String),
-                ("endpoints", Type::list(Type::object([("workspaces", Type::String)]))),
+                (
+                    "endpoints",
+                    Type::list(Type::object([("workspaces", Type::String)]))
+                ),
             ])
         );
     }

@@ -26,7 +26,10 @@ impl DynamicValue {
     }
 
     fn encode(v: &Value, ty: &Type) -> Result<DynamicValue, value::CodecError> {
-        Ok(DynamicValue { msgpack: value::encode_msgpack(v, ty)?, json: Vec::new() })
+        Ok(DynamicValue {
+            msgpack: value::encode_msgpack(v, ty)?,
+            json: Vec::new(),
+        })
     }
 }
 
@@ -97,13 +100,20 @@ fn codec_error(what: &str, err: value::CodecError) -> Diagnostic {
 
 impl WorkspacesProvider {
     pub fn new() -> WorkspacesProvider {
-        WorkspacesProvider { resources: resources::all(), aws: RwLock::new(None) }
+        WorkspacesProvider {
+            resources: resources::all(),
+            aws: RwLock::new(None),
+        }
     }
 
     pub fn schemas(&self) -> ProviderSchemas {
         ProviderSchemas {
             provider: config::schema(),
-            resources: self.resources.iter().map(|r| (r.type_name(), r.schema())).collect(),
+            resources: self
+                .resources
+                .iter()
+                .map(|r| (r.type_name(), r.schema()))
+                .collect(),
         }
     }
 
@@ -112,12 +122,16 @@ impl WorkspacesProvider {
     }
 
     fn resource(&self, type_name: &str) -> Result<(&dyn Resource, Schema, Type), Diagnostics> {
-        let r = self.resources.iter().find(|r| r.type_name() == type_name).ok_or_else(|| {
-            Diagnostics::from(Diagnostic::error(
-                "Unknown resource type",
-                format!("This provider has no resource type {type_name:?}."),
-            ))
-        })?;
+        let r = self
+            .resources
+            .iter()
+            .find(|r| r.type_name() == type_name)
+            .ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    "Unknown resource type",
+                    format!("This provider has no resource type {type_name:?}."),
+                ))
+            })?;
         let schema = r.schema();
         let ty = schema.block.value_type();
         Ok((r.as_ref(), schema, ty))
@@ -129,7 +143,11 @@ impl WorkspacesProvider {
 
     fn encode(v: &Value, ty: &Type) -> Result<DynamicValue, Diagnostics> {
         DynamicValue::encode(v, ty).map_err(|e| {
-            Diagnostic::error("Could not encode state", format!("{e}. This is a bug; please report it.")).into()
+            Diagnostic::error(
+                "Could not encode state",
+                format!("{e}. This is a bug; please report it."),
+            )
+            .into()
         })
     }
 
@@ -155,7 +173,9 @@ impl WorkspacesProvider {
 
     pub async fn configure(&self, config: &DynamicValue) -> Diagnostics {
         let ty = config::schema().block.value_type();
-        let settings = match Self::decode(config, &ty, "provider configuration").and_then(|v| config::parse(&v)) {
+        let settings = match Self::decode(config, &ty, "provider configuration")
+            .and_then(|v| config::parse(&v))
+        {
             Ok(Some(s)) => s,
             Ok(None) => return Diagnostics::new(),
             Err(d) => return d,
@@ -180,7 +200,12 @@ impl WorkspacesProvider {
     }
 
     /// Stored state from any earlier schema version, as the current one.
-    pub fn upgrade_resource_state(&self, type_name: &str, version: i64, raw_json: &[u8]) -> StateResponse {
+    pub fn upgrade_resource_state(
+        &self,
+        type_name: &str,
+        version: i64,
+        raw_json: &[u8],
+    ) -> StateResponse {
         let run = || -> Result<DynamicValue, Diagnostics> {
             let (_, schema, ty) = self.resource(type_name)?;
             if version > schema.version {
@@ -201,16 +226,28 @@ impl WorkspacesProvider {
                 )
                 .into());
             }
-            let v = value::decode_json(raw_json, &ty).map_err(|e| codec_error("stored state", e))?;
+            let v =
+                value::decode_json(raw_json, &ty).map_err(|e| codec_error("stored state", e))?;
             Self::encode(&v, &ty)
         };
         match run() {
-            Ok(state) => StateResponse { new_state: Some(state), ..StateResponse::default() },
-            Err(diagnostics) => StateResponse { diagnostics, ..StateResponse::default() },
+            Ok(state) => StateResponse {
+                new_state: Some(state),
+                ..StateResponse::default()
+            },
+            Err(diagnostics) => StateResponse {
+                diagnostics,
+                ..StateResponse::default()
+            },
         }
     }
 
-    pub async fn read_resource(&self, type_name: &str, current: &DynamicValue, private: Vec<u8>) -> StateResponse {
+    pub async fn read_resource(
+        &self,
+        type_name: &str,
+        current: &DynamicValue,
+        private: Vec<u8>,
+    ) -> StateResponse {
         let prepared = (|| {
             let (res, _, ty) = self.resource(type_name)?;
             let state = Self::decode(current, &ty, "current state")?;
@@ -218,14 +255,29 @@ impl WorkspacesProvider {
         })();
         let (res, ty, state) = match prepared {
             Ok(p) => p,
-            Err(diagnostics) => return StateResponse { diagnostics, ..StateResponse::default() },
+            Err(diagnostics) => {
+                return StateResponse {
+                    diagnostics,
+                    ..StateResponse::default()
+                }
+            }
         };
         if state.is_null() {
-            return StateResponse { new_state: Some(current.clone()), private, ..StateResponse::default() };
+            return StateResponse {
+                new_state: Some(current.clone()),
+                private,
+                ..StateResponse::default()
+            };
         }
         let aws = match self.clients() {
             Ok(a) => a,
-            Err(diagnostics) => return StateResponse { new_state: Some(current.clone()), private, diagnostics },
+            Err(diagnostics) => {
+                return StateResponse {
+                    new_state: Some(current.clone()),
+                    private,
+                    diagnostics,
+                }
+            }
         };
         Self::finish(res.read(&aws, &state).await, &ty, private)
     }
@@ -234,10 +286,18 @@ impl WorkspacesProvider {
         let mut diagnostics = result.diagnostics;
         let state = result.state.unwrap_or(Value::Null);
         match Self::encode(&state, ty) {
-            Ok(dv) => StateResponse { new_state: Some(dv), private, diagnostics },
+            Ok(dv) => StateResponse {
+                new_state: Some(dv),
+                private,
+                diagnostics,
+            },
             Err(d) => {
                 diagnostics.extend(d);
-                StateResponse { new_state: None, private, diagnostics }
+                StateResponse {
+                    new_state: None,
+                    private,
+                    diagnostics,
+                }
             }
         }
     }
@@ -245,7 +305,10 @@ impl WorkspacesProvider {
     pub fn plan_resource_change(&self, req: &PlanRequest) -> PlanResponse {
         match self.plan(req) {
             Ok(resp) => resp,
-            Err(diagnostics) => PlanResponse { diagnostics, ..PlanResponse::default() },
+            Err(diagnostics) => PlanResponse {
+                diagnostics,
+                ..PlanResponse::default()
+            },
         }
     }
 
@@ -309,21 +372,40 @@ impl WorkspacesProvider {
             Ok(p) => p,
             // Nothing was done, so the prior state stands.
             Err(diagnostics) => {
-                return StateResponse { new_state: Some(req.prior_state.clone()), diagnostics, ..Default::default() }
+                return StateResponse {
+                    new_state: Some(req.prior_state.clone()),
+                    diagnostics,
+                    ..Default::default()
+                }
             }
         };
         let aws = match self.clients() {
             Ok(a) => a,
             Err(diagnostics) => {
-                return StateResponse { new_state: Some(req.prior_state.clone()), diagnostics, ..Default::default() }
+                return StateResponse {
+                    new_state: Some(req.prior_state.clone()),
+                    diagnostics,
+                    ..Default::default()
+                }
             }
         };
         let private = req.planned_private.clone();
         if planned.is_null() {
             let diagnostics = res.delete(&aws, &prior).await;
             // A failed delete keeps the object in state: it still exists.
-            let kept = if diagnostics.has_errors() { prior } else { Value::Null };
-            let mut resp = Self::finish(StateResult { state: Some(kept), diagnostics: Diagnostics::new() }, &ty, private);
+            let kept = if diagnostics.has_errors() {
+                prior
+            } else {
+                Value::Null
+            };
+            let mut resp = Self::finish(
+                StateResult {
+                    state: Some(kept),
+                    diagnostics: Diagnostics::new(),
+                },
+                &ty,
+                private,
+            );
             resp.diagnostics.extend(diagnostics);
             return resp;
         }
@@ -340,10 +422,16 @@ impl WorkspacesProvider {
             let (res, _, ty) = self.resource(type_name)?;
             let state = res.import(id)?;
             Ok(ImportResponse {
-                imported: vec![ImportedResource { type_name: type_name.to_string(), state: Self::encode(&state, &ty)? }],
+                imported: vec![ImportedResource {
+                    type_name: type_name.to_string(),
+                    state: Self::encode(&state, &ty)?,
+                }],
                 diagnostics: Diagnostics::new(),
             })
         };
-        run().unwrap_or_else(|diagnostics| ImportResponse { imported: Vec::new(), diagnostics })
+        run().unwrap_or_else(|diagnostics| ImportResponse {
+            imported: Vec::new(),
+            diagnostics,
+        })
     }
 }

@@ -5,7 +5,9 @@
 pub fn check_image_id(id: &str) -> Result<(), String> {
     let body = id.strip_prefix("wsi-");
     let ok = body.is_some_and(|b| {
-        (9..=63).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+        (9..=63).contains(&b.len())
+            && b.bytes()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
     });
     if ok {
         Ok(())
@@ -38,7 +40,14 @@ mod tests {
     fn image_ids_follow_the_api_pattern() {
         assert!(check_image_id("wsi-123456789").is_ok());
         assert!(check_image_id(&format!("wsi-{}", "a".repeat(63))).is_ok());
-        for bad in ["wsi-12345678", "wsi-ABCDEFGHI", "ami-123456789", "wsi-", "", " wsi-123456789"] {
+        for bad in [
+            "wsi-12345678",
+            "wsi-ABCDEFGHI",
+            "ami-123456789",
+            "wsi-",
+            "",
+            " wsi-123456789",
+        ] {
             assert!(check_image_id(bad).is_err(), "{bad}");
         }
         assert!(check_image_id(&format!("wsi-{}", "a".repeat(64))).is_err());
@@ -47,7 +56,14 @@ mod tests {
     #[test]
     fn account_ids_are_exactly_twelve_digits() {
         assert!(check_account_id("123456789012").is_ok());
-        for bad in ["12345678901", "1234567890123", "1234-5678-9012", "12345678901a", " 123456789012", ""] {
+        for bad in [
+            "12345678901",
+            "1234567890123",
+            "1234-5678-9012",
+            "12345678901a",
+            " 123456789012",
+            "",
+        ] {
             assert!(check_account_id(bad).is_err(), "{bad}");
         }
     }

@@ -53,10 +53,14 @@ impl Key {
     fn check(&self) -> Diagnostics {
         let mut diags = Diagnostics::new();
         if let Err(msg) = check_image_id(&self.image_id) {
-            diags.push(Diagnostic::error("Invalid WorkSpaces image ID", msg).at(AttrPath::root(IMAGE_ID)));
+            diags.push(
+                Diagnostic::error("Invalid WorkSpaces image ID", msg).at(AttrPath::root(IMAGE_ID)),
+            );
         }
         if let Err(msg) = check_account_id(&self.account_id) {
-            diags.push(Diagnostic::error("Invalid AWS account ID", msg).at(AttrPath::root(ACCOUNT_ID)));
+            diags.push(
+                Diagnostic::error("Invalid AWS account ID", msg).at(AttrPath::root(ACCOUNT_ID)),
+            );
         }
         diags
     }
@@ -114,12 +118,17 @@ impl Resource for ImagePermission {
         let mut diags = Diagnostics::new();
         if let Some(Value::String(image)) = config.attr(IMAGE_ID) {
             if let Err(msg) = check_image_id(image) {
-                diags.push(Diagnostic::error("Invalid WorkSpaces image ID", msg).at(AttrPath::root(IMAGE_ID)));
+                diags.push(
+                    Diagnostic::error("Invalid WorkSpaces image ID", msg)
+                        .at(AttrPath::root(IMAGE_ID)),
+                );
             }
         }
         if let Some(Value::String(account)) = config.attr(ACCOUNT_ID) {
             if let Err(msg) = check_account_id(account) {
-                diags.push(Diagnostic::error("Invalid AWS account ID", msg).at(AttrPath::root(ACCOUNT_ID)));
+                diags.push(
+                    Diagnostic::error("Invalid AWS account ID", msg).at(AttrPath::root(ACCOUNT_ID)),
+                );
             }
         }
         diags
@@ -138,7 +147,10 @@ impl Resource for ImagePermission {
         };
         let diags = key.check();
         if diags.has_errors() {
-            return StateResult { state: None, diagnostics: diags };
+            return StateResult {
+                state: None,
+                diagnostics: diags,
+            };
         }
         if let Err(e) = aws.grant(&key.image_id, &key.account_id).await {
             return StateResult::failed(None, aws_failure("creating", &key, &e));
@@ -167,7 +179,9 @@ impl Resource for ImagePermission {
             return StateResult::failed(Some(current.clone()), unknown_key("reading"));
         };
         match aws.shared_accounts(&key.image_id).await {
-            Ok(Some(accounts)) if accounts.contains(&key.account_id) => StateResult::ok(key.state()),
+            Ok(Some(accounts)) if accounts.contains(&key.account_id) => {
+                StateResult::ok(key.state())
+            }
             Ok(Some(_)) => {
                 tracing::warn!(id = %key.id(), "account no longer holds the permission, removing from state");
                 StateResult::gone()
@@ -208,11 +222,18 @@ impl Resource for ImagePermission {
             )
             .into());
         };
-        let key = Key { image_id: image_id.to_string(), account_id: account_id.to_string() };
+        let key = Key {
+            image_id: image_id.to_string(),
+            account_id: account_id.to_string(),
+        };
         let mut diags = Diagnostics::new();
         for d in key.check() {
             // Import IDs have no attribute in configuration to point at.
-            diags.push(Diagnostic { attribute: None, summary: format!("Invalid import ID: {}", d.summary), ..d });
+            diags.push(Diagnostic {
+                attribute: None,
+                summary: format!("Invalid import ID: {}", d.summary),
+                ..d
+            });
         }
         if diags.has_errors() {
             Err(diags)
@@ -227,26 +248,43 @@ mod tests {
     use super::*;
 
     fn config(image: Value, account: Value) -> Value {
-        Value::object([("id", Value::Null), (IMAGE_ID, image), (ACCOUNT_ID, account)])
+        Value::object([
+            ("id", Value::Null),
+            (IMAGE_ID, image),
+            (ACCOUNT_ID, account),
+        ])
     }
 
     #[test]
     fn validation_points_at_the_offending_attribute() {
-        let diags = ImagePermission.validate(&config(Value::string("ami-123"), Value::string("12345")));
-        let paths: Vec<String> = diags.iter().filter_map(|d| d.attribute.as_ref()).map(|p| p.to_string()).collect();
+        let diags =
+            ImagePermission.validate(&config(Value::string("ami-123"), Value::string("12345")));
+        let paths: Vec<String> = diags
+            .iter()
+            .filter_map(|d| d.attribute.as_ref())
+            .map(|p| p.to_string())
+            .collect();
         assert_eq!(paths, vec![IMAGE_ID, ACCOUNT_ID]);
     }
 
     #[test]
     fn validation_skips_values_not_yet_known() {
-        assert!(ImagePermission.validate(&config(Value::Unknown, Value::Unknown)).is_empty());
+        assert!(ImagePermission
+            .validate(&config(Value::Unknown, Value::Unknown))
+            .is_empty());
     }
 
     #[test]
     fn plan_knows_the_id_once_both_arguments_are_known() {
-        let mut planned = config(Value::string("wsi-123456789"), Value::string("111122223333"));
+        let mut planned = config(
+            Value::string("wsi-123456789"),
+            Value::string("111122223333"),
+        );
         ImagePermission.modify_plan(&mut planned);
-        assert_eq!(planned.attr("id"), Some(&Value::string("wsi-123456789/111122223333")));
+        assert_eq!(
+            planned.attr("id"),
+            Some(&Value::string("wsi-123456789/111122223333"))
+        );
         let mut planned = config(Value::string("wsi-123456789"), Value::Unknown);
         ImagePermission.modify_plan(&mut planned);
         assert_eq!(planned.attr("id"), Some(&Value::Unknown));
@@ -254,18 +292,32 @@ mod tests {
 
     #[test]
     fn import_parses_image_slash_account() {
-        let state = ImagePermission.import("wsi-123456789/111122223333").unwrap();
-        assert_eq!(state.attr("id"), Some(&Value::string("wsi-123456789/111122223333")));
+        let state = ImagePermission
+            .import("wsi-123456789/111122223333")
+            .unwrap();
+        assert_eq!(
+            state.attr("id"),
+            Some(&Value::string("wsi-123456789/111122223333"))
+        );
         assert_eq!(state.attr(IMAGE_ID), Some(&Value::string("wsi-123456789")));
         assert_eq!(state.attr(ACCOUNT_ID), Some(&Value::string("111122223333")));
     }
 
     #[test]
     fn import_rejects_malformed_ids() {
-        for bad in ["wsi-123456789", "wsi-123456789/1111", "111122223333/wsi-123456789", "/"] {
+        for bad in [
+            "wsi-123456789",
+            "wsi-123456789/1111",
+            "111122223333/wsi-123456789",
+            "/",
+        ] {
             let err = ImagePermission.import(bad).unwrap_err();
             assert!(err.has_errors(), "{bad}");
-            assert!(err.iter().all(|d| d.summary.starts_with("Invalid import ID")), "{bad}");
+            assert!(
+                err.iter()
+                    .all(|d| d.summary.starts_with("Invalid import ID")),
+                "{bad}"
+            );
         }
     }
 }

@@ -21,7 +21,10 @@ pub struct StateResult {
 
 impl StateResult {
     pub fn ok(state: Value) -> StateResult {
-        StateResult { state: Some(state), diagnostics: Diagnostics::new() }
+        StateResult {
+            state: Some(state),
+            diagnostics: Diagnostics::new(),
+        }
     }
 
     pub fn gone() -> StateResult {
@@ -29,7 +32,10 @@ impl StateResult {
     }
 
     pub fn failed(state: Option<Value>, diagnostic: Diagnostic) -> StateResult {
-        StateResult { state, diagnostics: diagnostic.into() }
+        StateResult {
+            state,
+            diagnostics: diagnostic.into(),
+        }
     }
 }
 

@@ -34,8 +34,12 @@ fn from_json(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, Codec
         Type::String => j.as_str().map(Value::string).ok_or_else(|| fail(path)),
         Type::Bool => j.as_bool().map(Value::Bool).ok_or_else(|| fail(path)),
         Type::Number => match j {
-            Json::Number(n) => Number::parse(&n.to_string()).map(Value::Number).ok_or_else(|| fail(path)),
-            Json::String(s) => Number::parse(s).map(Value::Number).ok_or_else(|| fail(path)),
+            Json::Number(n) => Number::parse(&n.to_string())
+                .map(Value::Number)
+                .ok_or_else(|| fail(path)),
+            Json::String(s) => Number::parse(s)
+                .map(Value::Number)
+                .ok_or_else(|| fail(path)),
             _ => Err(fail(path)),
         },
         Type::List(et) | Type::Set(et) => {
@@ -46,10 +50,17 @@ fn from_json(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, Codec
                 out.push(from_json(item, et, path)?);
                 path.pop();
             }
-            Ok(if matches!(ty, Type::Set(_)) { Value::Set(out) } else { Value::List(out) })
+            Ok(if matches!(ty, Type::Set(_)) {
+                Value::Set(out)
+            } else {
+                Value::List(out)
+            })
         }
         Type::Tuple(ets) => {
-            let items = j.as_array().filter(|a| a.len() == ets.len()).ok_or_else(|| fail(path))?;
+            let items = j
+                .as_array()
+                .filter(|a| a.len() == ets.len())
+                .ok_or_else(|| fail(path))?;
             let mut out = Vec::with_capacity(items.len());
             for (i, (item, et)) in items.iter().zip(ets).enumerate() {
                 path.push(format!("[{i}]"));
@@ -107,9 +118,9 @@ fn to_json(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Json, Cod
         }
         (Type::String, Value::String(s)) => Ok(Json::String(s.clone())),
         (Type::Bool, Value::Bool(b)) => Ok(Json::Bool(*b)),
-        (Type::Number, Value::Number(n)) => {
-            serde_json::from_str::<serde_json::Number>(n.as_str()).map(Json::Number).map_err(|_| fail(path))
-        }
+        (Type::Number, Value::Number(n)) => serde_json::from_str::<serde_json::Number>(n.as_str())
+            .map(Json::Number)
+            .map_err(|_| fail(path)),
         (Type::List(et), Value::List(items)) | (Type::Set(et), Value::Set(items)) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -141,7 +152,10 @@ fn to_json(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Json, Cod
             let mut out = serde_json::Map::new();
             for (k, at) in attrs {
                 path.push(format!(".{k}"));
-                out.insert(k.clone(), to_json(vals.get(k).unwrap_or(&Value::Null), at, path)?);
+                out.insert(
+                    k.clone(),
+                    to_json(vals.get(k).unwrap_or(&Value::Null), at, path)?,
+                );
                 path.pop();
             }
             Ok(Json::Object(out))
@@ -165,16 +179,21 @@ mod tests {
 
     // The "attributes" object of a resource instance as Terraform writes it
     // into terraform.tfstate.
-    const STATE_ATTRS: &str =
-        r#"{"id":"wsi-abc123def/111122223333","image_id":"wsi-abc123def","shared_account_id":"111122223333"}"#;
+    const STATE_ATTRS: &str = r#"{"id":"wsi-abc123def/111122223333","image_id":"wsi-abc123def","shared_account_id":"111122223333"}"#;
 
     #[test]
     fn stored_state_json_decodes_and_reencodes_as_msgpack() {
         let v = decode_json(STATE_ATTRS.as_bytes(), &resource_type()).unwrap();
-        assert_eq!(v.attr("id").and_then(Value::as_str), Some("wsi-abc123def/111122223333"));
+        assert_eq!(
+            v.attr("id").and_then(Value::as_str),
+            Some("wsi-abc123def/111122223333")
+        );
         let mp = encode_msgpack(&v, &resource_type()).unwrap();
         assert_eq!(decode_msgpack(&mp, &resource_type()).unwrap(), v);
-        assert_eq!(encode_json(&v, &resource_type()).unwrap(), STATE_ATTRS.as_bytes());
+        assert_eq!(
+            encode_json(&v, &resource_type()).unwrap(),
+            STATE_ATTRS.as_bytes()
+        );
     }
 
     #[test]
@@ -186,13 +205,23 @@ mod tests {
     #[test]
     fn numbers_keep_full_precision() {
         let v = decode_json(b"123456789012345678901234567890.5", &Type::Number).unwrap();
-        assert_eq!(v, Value::Number(Number::parse("123456789012345678901234567890.5").unwrap()));
-        assert_eq!(encode_json(&v, &Type::Number).unwrap(), b"123456789012345678901234567890.5");
+        assert_eq!(
+            v,
+            Value::Number(Number::parse("123456789012345678901234567890.5").unwrap())
+        );
+        assert_eq!(
+            encode_json(&v, &Type::Number).unwrap(),
+            b"123456789012345678901234567890.5"
+        );
     }
 
     #[test]
     fn dynamic_json_uses_value_and_type() {
-        let v = decode_json(br#"{"value":["a"],"type":["list","string"]}"#, &Type::Dynamic).unwrap();
+        let v = decode_json(
+            br#"{"value":["a"],"type":["list","string"]}"#,
+            &Type::Dynamic,
+        )
+        .unwrap();
         assert_eq!(v, Value::List(vec![Value::string("a")]));
     }
 

@@ -83,17 +83,25 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, CodecErr
             n.map(Value::Number).ok_or_else(|| fail(path))
         }
         Type::List(et) | Type::Set(et) => {
-            let Mp::Array(items) = mp else { return Err(fail(path)) };
+            let Mp::Array(items) = mp else {
+                return Err(fail(path));
+            };
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 path.push(format!("[{i}]"));
                 out.push(from_mp(item, et, path)?);
                 path.pop();
             }
-            Ok(if matches!(ty, Type::Set(_)) { Value::Set(out) } else { Value::List(out) })
+            Ok(if matches!(ty, Type::Set(_)) {
+                Value::Set(out)
+            } else {
+                Value::List(out)
+            })
         }
         Type::Tuple(ets) => {
-            let Mp::Array(items) = mp else { return Err(fail(path)) };
+            let Mp::Array(items) = mp else {
+                return Err(fail(path));
+            };
             if items.len() != ets.len() {
                 return Err(fail(path));
             }
@@ -106,7 +114,9 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, CodecErr
             Ok(Value::Tuple(out))
         }
         Type::Map(et) => {
-            let Mp::Map(entries) = mp else { return Err(fail(path)) };
+            let Mp::Map(entries) = mp else {
+                return Err(fail(path));
+            };
             let mut out = BTreeMap::new();
             for (k, v) in entries {
                 let key = k.as_str().ok_or_else(|| fail(path))?.to_string();
@@ -118,7 +128,9 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, CodecErr
             Ok(Value::Map(out))
         }
         Type::Object(attrs) => {
-            let Mp::Map(entries) = mp else { return Err(fail(path)) };
+            let Mp::Map(entries) = mp else {
+                return Err(fail(path));
+            };
             let mut out: BTreeMap<String, Value> =
                 attrs.keys().map(|k| (k.clone(), Value::Null)).collect();
             for (k, v) in entries {
@@ -138,8 +150,12 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, CodecErr
             Ok(Value::Object(out))
         }
         Type::Dynamic => {
-            let Mp::Array(pair) = mp else { return Err(fail(path)) };
-            let [type_json, inner] = pair.as_slice() else { return Err(fail(path)) };
+            let Mp::Array(pair) = mp else {
+                return Err(fail(path));
+            };
+            let [type_json, inner] = pair.as_slice() else {
+                return Err(fail(path));
+            };
             let type_bytes = match type_json {
                 Mp::Binary(b) => b.as_slice(),
                 Mp::String(s) => s.as_bytes(),
@@ -240,8 +256,12 @@ pub(crate) fn infer_type(v: &Value) -> Type {
         Value::List(items) => Type::List(Box::new(items.first().map_or(Type::Dynamic, infer_type))),
         Value::Set(items) => Type::Set(Box::new(items.first().map_or(Type::Dynamic, infer_type))),
         Value::Tuple(items) => Type::Tuple(items.iter().map(infer_type).collect()),
-        Value::Map(m) => Type::Map(Box::new(m.values().next().map_or(Type::Dynamic, infer_type))),
-        Value::Object(m) => Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect()),
+        Value::Map(m) => Type::Map(Box::new(
+            m.values().next().map_or(Type::Dynamic, infer_type),
+        )),
+        Value::Object(m) => {
+            Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect())
+        }
     }
 }
 
@@ -260,20 +280,30 @@ mod tests {
     // Bytes as Terraform's cty encoder writes them for an object with one
     // unknown attribute: a fixmap, keys in sorted order, the unknown as
     // fixext1 of type 0.
-    const PLANNED_CREATE: &[u8] = b"\x83\xa2id\xd4\x00\x00\xa8image_id\xadwsi-abc123def\xb1shared_account_id\xac111122223333";
+    const PLANNED_CREATE: &[u8] =
+        b"\x83\xa2id\xd4\x00\x00\xa8image_id\xadwsi-abc123def\xb1shared_account_id\xac111122223333";
 
     #[test]
     fn decodes_a_planned_object_with_an_unknown_id() {
         let v = decode_msgpack(PLANNED_CREATE, &resource_type()).unwrap();
         assert_eq!(v.attr("id"), Some(&Value::Unknown));
-        assert_eq!(v.attr("image_id").and_then(Value::as_str), Some("wsi-abc123def"));
-        assert_eq!(v.attr("shared_account_id").and_then(Value::as_str), Some("111122223333"));
+        assert_eq!(
+            v.attr("image_id").and_then(Value::as_str),
+            Some("wsi-abc123def")
+        );
+        assert_eq!(
+            v.attr("shared_account_id").and_then(Value::as_str),
+            Some("111122223333")
+        );
     }
 
     #[test]
     fn encodes_exactly_the_bytes_terraform_writes() {
         let v = decode_msgpack(PLANNED_CREATE, &resource_type()).unwrap();
-        assert_eq!(encode_msgpack(&v, &resource_type()).unwrap(), PLANNED_CREATE);
+        assert_eq!(
+            encode_msgpack(&v, &resource_type()).unwrap(),
+            PLANNED_CREATE
+        );
     }
 
     #[test]
@@ -281,13 +311,22 @@ mod tests {
         // Terraform 1.6+ refines unknown strings as extension 12 with a
         // msgpack map payload (here: "not null" refinement).
         let bytes = b"\xc7\x03\x0c\x81\x01\xc3";
-        assert_eq!(decode_msgpack(bytes, &Type::String).unwrap(), Value::Unknown);
+        assert_eq!(
+            decode_msgpack(bytes, &Type::String).unwrap(),
+            Value::Unknown
+        );
     }
 
     #[test]
     fn null_object_is_nil() {
-        assert_eq!(decode_msgpack(b"\xc0", &resource_type()).unwrap(), Value::Null);
-        assert_eq!(encode_msgpack(&Value::Null, &resource_type()).unwrap(), b"\xc0");
+        assert_eq!(
+            decode_msgpack(b"\xc0", &resource_type()).unwrap(),
+            Value::Null
+        );
+        assert_eq!(
+            encode_msgpack(&Value::Null, &resource_type()).unwrap(),
+            b"\xc0"
+        );
     }
 
     #[test]
@@ -301,7 +340,10 @@ mod tests {
         let cases: &[(&[u8], &str)] = &[
             (b"\x2a", "42"),
             (b"\xd0\xd6", "-42"),
-            (b"\xcf\xff\xff\xff\xff\xff\xff\xff\xff", "18446744073709551615"),
+            (
+                b"\xcf\xff\xff\xff\xff\xff\xff\xff\xff",
+                "18446744073709551615",
+            ),
             (b"\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00", "1.5"),
             (b"\xa5\x31\x65\x34\x30\x30", "1e400"),
         ];
@@ -320,16 +362,34 @@ mod tests {
             ("s", Type::Set(Box::new(Type::Number))),
             ("m", Type::Map(Box::new(Type::Bool))),
             ("t", Type::Tuple(vec![Type::String, Type::Bool])),
-            ("blocks", Type::list(Type::object([("workspaces", Type::String)]))),
-        ]);
-        let v = Value::object([
-            ("l", Value::List(vec![Value::string("a"), Value::Unknown, Value::Null])),
-            ("s", Value::Set(vec![Value::Number(1i64.into()), Value::Number(2i64.into())])),
-            ("m", Value::Map([("k".to_string(), Value::Bool(true))].into())),
-            ("t", Value::Tuple(vec![Value::string("x"), Value::Bool(false)])),
             (
                 "blocks",
-                Value::List(vec![Value::object([("workspaces", Value::string("http://127.0.0.1:5000"))])]),
+                Type::list(Type::object([("workspaces", Type::String)])),
+            ),
+        ]);
+        let v = Value::object([
+            (
+                "l",
+                Value::List(vec![Value::string("a"), Value::Unknown, Value::Null]),
+            ),
+            (
+                "s",
+                Value::Set(vec![Value::Number(1i64.into()), Value::Number(2i64.into())]),
+            ),
+            (
+                "m",
+                Value::Map([("k".to_string(), Value::Bool(true))].into()),
+            ),
+            (
+                "t",
+                Value::Tuple(vec![Value::string("x"), Value::Bool(false)]),
+            ),
+            (
+                "blocks",
+                Value::List(vec![Value::object([(
+                    "workspaces",
+                    Value::string("http://127.0.0.1:5000"),
+                )])]),
             ),
         ]);
         let bytes = encode_msgpack(&v, &ty).unwrap();
@@ -340,8 +400,14 @@ mod tests {
     fn dynamic_values_carry_their_type() {
         // ["string", "hi"] with the type as msgpack binary, as cty writes it.
         let bytes = b"\x92\xc4\x08\"string\"\xa2hi";
-        assert_eq!(decode_msgpack(bytes, &Type::Dynamic).unwrap(), Value::string("hi"));
-        assert_eq!(encode_msgpack(&Value::string("hi"), &Type::Dynamic).unwrap(), bytes);
+        assert_eq!(
+            decode_msgpack(bytes, &Type::Dynamic).unwrap(),
+            Value::string("hi")
+        );
+        assert_eq!(
+            encode_msgpack(&Value::string("hi"), &Type::Dynamic).unwrap(),
+            bytes
+        );
     }
 
     #[test]

@@ -42,11 +42,15 @@ impl Type {
             Type::Set(t) => json!(["set", t.to_json()]),
             Type::Map(t) => json!(["map", t.to_json()]),
             Type::Object(attrs) => {
-                let m: serde_json::Map<String, Json> =
-                    attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
+                let m: serde_json::Map<String, Json> = attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .collect();
                 json!(["object", m])
             }
-            Type::Tuple(elems) => json!(["tuple", elems.iter().map(Type::to_json).collect::<Vec<_>>()]),
+            Type::Tuple(elems) => {
+                json!(["tuple", elems.iter().map(Type::to_json).collect::<Vec<_>>()])
+            }
         }
     }
 
@@ -83,7 +87,12 @@ impl Type {
                     }
                     "tuple" => {
                         let elems = parts[1].as_array().ok_or_else(bad)?;
-                        Ok(Type::Tuple(elems.iter().map(Type::from_json).collect::<Result<_, _>>()?))
+                        Ok(Type::Tuple(
+                            elems
+                                .iter()
+                                .map(Type::from_json)
+                                .collect::<Result<_, _>>()?,
+                        ))
                     }
                     _ => Err(bad()),
                 }
@@ -121,7 +130,10 @@ mod tests {
 
     #[test]
     fn type_json_matches_terraform_spelling() {
-        assert_eq!(Type::list(Type::String).to_json().to_string(), r#"["list","string"]"#);
+        assert_eq!(
+            Type::list(Type::String).to_json().to_string(),
+            r#"["list","string"]"#
+        );
         assert_eq!(
             Type::object([("a", Type::Number)]).to_json().to_string(),
             r#"["object",{"a":"number"}]"#

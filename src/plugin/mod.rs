@@ -1,0 +1,115 @@
+//! The plugin process: go-plugin handshake, TLS, the gRPC server and the
+//! side services go-plugin expects next to the provider service.
+
+mod controller;
+pub mod handshake;
+mod listener;
+pub mod tls;
+
+use crate::protocol::{self, Adapter};
+use crate::provider::WorkspacesProvider;
+use handshake::{Handshake, HandshakeError};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Largest gRPC message we accept or send; Terraform asks for up to 64 MiB
+/// on schema calls, and HashiCorp's SDKs allow 256 MiB.
+pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
+
+/// How long in-flight calls get to finish once Terraform asks us to stop;
+/// go-plugin kills the process after two seconds anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    #[error(transparent)]
+    Handshake(#[from] HandshakeError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error("listening on 127.0.0.1: {0}")]
+    Listen(std::io::Error),
+    #[error("writing the handshake line: {0}")]
+    Stdout(std::io::Error),
+    #[error("gRPC server: {0}")]
+    Serve(#[from] tonic::transport::Error),
+}
+
+/// Negotiates with the process environment, then serves until Terraform
+/// shuts us down.
+pub async fn run() -> Result<(), PluginError> {
+    let handshake = handshake::negotiate(|k| std::env::var(k).ok())?;
+    serve(handshake).await
+}
+
+async fn serve(handshake: Handshake) -> Result<(), PluginError> {
+    let listener = listener::bind(handshake.port_range)
+        .await
+        .map_err(PluginError::Listen)?;
+    let addr = listener.local_addr().map_err(PluginError::Listen)?;
+    let tls = handshake
+        .client_cert_pem
+        .as_deref()
+        .map(tls::server_tls)
+        .transpose()?;
+    let line = handshake::handshake_line(
+        handshake.protocol_version,
+        addr,
+        tls.as_ref().map(|t| t.cert_der.as_slice()),
+    );
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let core = Arc::new(WorkspacesProvider::new());
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
+
+    let router = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(controller::controller_service(shutdown_tx.clone()))
+        .add_service(controller::stdio_service(shutdown_rx.clone()))
+        .add_service(controller::broker_service(shutdown_rx.clone()));
+    let adapter = Adapter::new(core);
+    let router = match handshake.protocol_version {
+        5 => router.add_service(protocol::v5::service(adapter)),
+        _ => router.add_service(protocol::v6::service(adapter)),
+    };
+
+    let incoming = listener::incoming(listener, tls.map(|t| t.config), shutdown_rx.clone());
+
+    // Terraform reads this one line, then connects.
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")
+        .and_then(|_| stdout.flush())
+        .map_err(PluginError::Stdout)?;
+    drop(stdout);
+
+    let mut stop = shutdown_rx.clone();
+    let graceful = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    let server = router.serve_with_incoming_shutdown(incoming, graceful);
+    let mut stop = shutdown_rx;
+    tokio::select! {
+        res = server => res?,
+        // Long-lived streams must not hold the process past the grace period.
+        _ = async {
+            let _ = stop.wait_for(|s| *s).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => {}
+    }
+    Ok(())
+}
+
+/// Terraform forwards Ctrl-C to its whole process group and then stops us
+/// itself (StopProvider, then Shutdown), so like every go-plugin server we
+/// do not die on SIGINT; a second interrupt is logged and ignored too.
+pub fn ignore_interrupts() {
+    tokio::spawn(async {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            tracing::debug!("interrupt received; waiting for Terraform to stop the provider");
+        }
+    });
+}

@@ -1,0 +1,35 @@
+//! Thin adapters from the two wire protocols (tfplugin5, tfplugin6) onto the
+//! one internal model in [`crate::provider`].
+//!
+//! The generated message types of the two versions are distinct Rust types
+//! with mostly identical shapes, so the conversions and the RPCs they share
+//! are written once, as macros expanded in each version's module; each
+//! version's file adds only the RPCs that differ.
+
+#[macro_use]
+mod shared;
+pub mod v5;
+pub mod v6;
+
+use crate::provider::WorkspacesProvider;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// Serves the provider core over one protocol version.
+#[derive(Clone)]
+pub struct Adapter {
+    core: Arc<WorkspacesProvider>,
+}
+
+impl Adapter {
+    pub fn new(core: Arc<WorkspacesProvider>) -> Adapter {
+        Adapter { core }
+    }
+}
+
+/// Server-streaming responses of RPCs this provider does not offer.
+pub type BoxStream<T> = Pin<Box<dyn tokio_stream::Stream<Item = Result<T, tonic::Status>> + Send>>;
+
+pub(crate) const NOT_SUPPORTED_DETAIL: &str =
+    "The workspaces provider offers only managed resources; it has no data sources, functions, ephemeral \
+     resources, list resources, actions or state stores.";

@@ -1,0 +1,65 @@
+//! tfplugin5: Terraform 0.12 through 0.15 and any client offering only 5.
+
+use super::Adapter;
+use crate::proto::tfplugin5 as pb;
+
+mod convert {
+    conversions!(tfplugin5);
+}
+
+pub fn service(adapter: Adapter) -> pb::provider_server::ProviderServer<Adapter> {
+    pb::provider_server::ProviderServer::new(adapter)
+        .max_decoding_message_size(crate::plugin::MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(crate::plugin::MAX_MESSAGE_BYTES)
+}
+
+provider_service! {
+    async fn get_schema(
+        &self,
+        _req: tonic::Request<pb::get_provider_schema::Request>,
+    ) -> Result<tonic::Response<pb::get_provider_schema::Response>, tonic::Status> {
+        reply!(convert::schemas_out(&self.core))
+    }
+
+    async fn prepare_provider_config(
+        &self,
+        req: tonic::Request<pb::prepare_provider_config::Request>,
+    ) -> Result<tonic::Response<pb::prepare_provider_config::Response>, tonic::Status> {
+        // Version 5 lets a provider rewrite its configuration here; ours
+        // needs no defaults filled in, so it comes back as it was.
+        let config = req.into_inner().config;
+        let diagnostics = convert::diags_out(self.core.validate_provider_config(&convert::dv_in(config.clone())));
+        reply!(pb::prepare_provider_config::Response { prepared_config: config, diagnostics })
+    }
+
+    async fn validate_resource_type_config(
+        &self,
+        req: tonic::Request<pb::validate_resource_type_config::Request>,
+    ) -> Result<tonic::Response<pb::validate_resource_type_config::Response>, tonic::Status> {
+        let r = req.into_inner();
+        let diags = self.core.validate_resource_config(&r.type_name, &convert::dv_in(r.config));
+        reply!(pb::validate_resource_type_config::Response { diagnostics: convert::diags_out(diags) })
+    }
+
+    async fn validate_data_source_config(
+        &self,
+        _req: tonic::Request<pb::validate_data_source_config::Request>,
+    ) -> Result<tonic::Response<pb::validate_data_source_config::Response>, tonic::Status> {
+        reply!(pb::validate_data_source_config::Response { diagnostics: convert::unsupported("Data sources") })
+    }
+
+    async fn configure(
+        &self,
+        req: tonic::Request<pb::configure::Request>,
+    ) -> Result<tonic::Response<pb::configure::Response>, tonic::Status> {
+        let config = convert::dv_in(req.into_inner().config);
+        reply!(pb::configure::Response { diagnostics: convert::diags_out(self.core.configure(&config).await) })
+    }
+
+    async fn stop(
+        &self,
+        _req: tonic::Request<pb::stop::Request>,
+    ) -> Result<tonic::Response<pb::stop::Response>, tonic::Status> {
+        reply!(pb::stop::Response::default())
+    }
+}

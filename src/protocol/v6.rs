@@ -1,0 +1,131 @@
+//! tfplugin6: Terraform 1.0 and later, and OpenTofu.
+
+use super::Adapter;
+use crate::proto::tfplugin6 as pb;
+
+mod convert {
+    conversions!(tfplugin6);
+}
+
+pub fn service(adapter: Adapter) -> pb::provider_server::ProviderServer<Adapter> {
+    pb::provider_server::ProviderServer::new(adapter)
+        .max_decoding_message_size(crate::plugin::MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(crate::plugin::MAX_MESSAGE_BYTES)
+}
+
+provider_service! {
+    async fn get_provider_schema(
+        &self,
+        _req: tonic::Request<pb::get_provider_schema::Request>,
+    ) -> Result<tonic::Response<pb::get_provider_schema::Response>, tonic::Status> {
+        reply!(convert::schemas_out(&self.core))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        req: tonic::Request<pb::validate_provider_config::Request>,
+    ) -> Result<tonic::Response<pb::validate_provider_config::Response>, tonic::Status> {
+        let config = convert::dv_in(req.into_inner().config);
+        reply!(pb::validate_provider_config::Response {
+            diagnostics: convert::diags_out(self.core.validate_provider_config(&config)),
+        })
+    }
+
+    async fn validate_resource_config(
+        &self,
+        req: tonic::Request<pb::validate_resource_config::Request>,
+    ) -> Result<tonic::Response<pb::validate_resource_config::Response>, tonic::Status> {
+        let r = req.into_inner();
+        let diags = self.core.validate_resource_config(&r.type_name, &convert::dv_in(r.config));
+        reply!(pb::validate_resource_config::Response { diagnostics: convert::diags_out(diags) })
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        _req: tonic::Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<tonic::Response<pb::validate_data_resource_config::Response>, tonic::Status> {
+        reply!(pb::validate_data_resource_config::Response { diagnostics: convert::unsupported("Data sources") })
+    }
+
+    async fn configure_provider(
+        &self,
+        req: tonic::Request<pb::configure_provider::Request>,
+    ) -> Result<tonic::Response<pb::configure_provider::Response>, tonic::Status> {
+        let config = convert::dv_in(req.into_inner().config);
+        reply!(pb::configure_provider::Response {
+            diagnostics: convert::diags_out(self.core.configure(&config).await),
+        })
+    }
+
+    async fn stop_provider(
+        &self,
+        _req: tonic::Request<pb::stop_provider::Request>,
+    ) -> Result<tonic::Response<pb::stop_provider::Response>, tonic::Status> {
+        reply!(pb::stop_provider::Response::default())
+    }
+
+    async fn validate_state_store_config(
+        &self,
+        _req: tonic::Request<pb::validate_state_store::Request>,
+    ) -> Result<tonic::Response<pb::validate_state_store::Response>, tonic::Status> {
+        reply!(pb::validate_state_store::Response { diagnostics: convert::unsupported("State stores") })
+    }
+
+    async fn configure_state_store(
+        &self,
+        _req: tonic::Request<pb::configure_state_store::Request>,
+    ) -> Result<tonic::Response<pb::configure_state_store::Response>, tonic::Status> {
+        reply!(pb::configure_state_store::Response {
+            diagnostics: convert::unsupported("State stores"),
+            ..Default::default()
+        })
+    }
+
+    type ReadStateBytesStream = super::BoxStream<pb::read_state_bytes::Response>;
+
+    async fn read_state_bytes(
+        &self,
+        _req: tonic::Request<pb::read_state_bytes::Request>,
+    ) -> Result<tonic::Response<Self::ReadStateBytesStream>, tonic::Status> {
+        let chunk = pb::read_state_bytes::Response {
+            diagnostics: convert::unsupported("State stores"),
+            ..Default::default()
+        };
+        reply!(Box::pin(tokio_stream::once(Ok(chunk))) as Self::ReadStateBytesStream)
+    }
+
+    async fn write_state_bytes(
+        &self,
+        _req: tonic::Request<tonic::Streaming<pb::write_state_bytes::RequestChunk>>,
+    ) -> Result<tonic::Response<pb::write_state_bytes::Response>, tonic::Status> {
+        reply!(pb::write_state_bytes::Response { diagnostics: convert::unsupported("State stores") })
+    }
+
+    async fn lock_state(
+        &self,
+        _req: tonic::Request<pb::lock_state::Request>,
+    ) -> Result<tonic::Response<pb::lock_state::Response>, tonic::Status> {
+        reply!(pb::lock_state::Response { diagnostics: convert::unsupported("State stores"), ..Default::default() })
+    }
+
+    async fn unlock_state(
+        &self,
+        _req: tonic::Request<pb::unlock_state::Request>,
+    ) -> Result<tonic::Response<pb::unlock_state::Response>, tonic::Status> {
+        reply!(pb::unlock_state::Response { diagnostics: convert::unsupported("State stores") })
+    }
+
+    async fn get_states(
+        &self,
+        _req: tonic::Request<pb::get_states::Request>,
+    ) -> Result<tonic::Response<pb::get_states::Response>, tonic::Status> {
+        reply!(pb::get_states::Response { diagnostics: convert::unsupported("State stores"), ..Default::default() })
+    }
+
+    async fn delete_state(
+        &self,
+        _req: tonic::Request<pb::delete_state::Request>,
+    ) -> Result<tonic::Response<pb::delete_state::Response>, tonic::Status> {
+        reply!(pb::delete_state::Response { diagnostics: convert::unsupported("State stores") })
+    }
+}
