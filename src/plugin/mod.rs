@@ -77,6 +77,12 @@ async fn serve(handshake: Handshake) -> Result<(), PluginError> {
         _ => router.add_service(protocol::v6::service(adapter)),
     };
 
+    tracing::info!(
+        protocol_version = handshake.protocol_version,
+        tls = tls.is_some(),
+        %addr,
+        "serving the Terraform plugin protocol"
+    );
     let incoming = listener::incoming(listener, tls.map(|t| t.config), shutdown_rx.clone());
 
     // Terraform reads this one line, then connects.

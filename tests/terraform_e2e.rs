@@ -1,0 +1,202 @@
+//! The real Terraform CLI installs, plans, applies, imports and destroys
+//! `workspaces_image_permission` against a real moto WorkSpaces endpoint,
+//! on Terraform 1.0.3 and the Terraform on PATH, over both protocol 5 and 6.
+
+mod common;
+
+use common::{config, Moto, Terraform, Workdir};
+
+const A: &str = "111122223333";
+const B: &str = "444455556666";
+const C: &str = "777788889999";
+
+fn sorted(mut v: Vec<&str>) -> Vec<String> {
+    v.sort();
+    v.into_iter().map(str::to_string).collect()
+}
+
+/// The whole life of two permissions; `protocol` forces the plugin protocol
+/// version the provider offers.
+fn lifecycle(terraform: Terraform, protocol: &str) {
+    eprintln!(
+        "running the lifecycle on {} over protocol {protocol}",
+        terraform.version
+    );
+    let moto = Moto::start();
+    let image = moto.seed_image();
+    let mut wd = Workdir::new(&terraform);
+    wd.set_env("TF_WORKSPACES_PROTOCOL_VERSION", protocol);
+    let log = wd.dir.path().join("terraform.log");
+    // go-plugin forwards plain stderr lines at DEBUG.
+    wd.set_env("TF_LOG_PROVIDER", "DEBUG");
+    wd.set_env("TF_LOG_PATH", &log.display().to_string());
+    wd.write_config(&config(&moto.url, &image, &[("a", A), ("b", B)]));
+
+    wd.ok(&["init", "-no-color", "-input=false"]);
+
+    // Apply shares the image with both accounts.
+    let out = wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    assert!(out.contains("2 added"), "{out}");
+    assert_eq!(moto.shared_accounts(&image), sorted(vec![A, B]));
+    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        log_text.contains(&format!("protocol_version={protocol}")),
+        "provider did not serve protocol {protocol}; log:\n{}",
+        log_text
+            .lines()
+            .filter(|l| l.contains("serving"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+
+    // A second plan sees nothing to do.
+    let (code, text) = wd.plan_exit_code();
+    assert_eq!(code, 0, "expected no changes:\n{text}");
+
+    // A permission revoked outside Terraform is drift, and apply re-grants it.
+    moto.revoke(&image, B);
+    assert_eq!(moto.shared_accounts(&image), sorted(vec![A]));
+    let (code, text) = wd.plan_exit_code();
+    assert_eq!(code, 2, "expected drift to be planned:\n{text}");
+    assert!(
+        text.contains("workspaces_image_permission.b will be created"),
+        "{text}"
+    );
+    wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    assert_eq!(moto.shared_accounts(&image), sorted(vec![A, B]));
+
+    // Changing the account replaces: the old account loses access, the new gains it.
+    wd.write_config(&config(&moto.url, &image, &[("a", A), ("b", C)]));
+    let (code, text) = wd.plan_exit_code();
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("must be replaced") && text.contains("forces replacement"),
+        "{text}"
+    );
+    let out = wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    assert!(out.contains("1 added, 0 changed, 1 destroyed"), "{out}");
+    assert_eq!(moto.shared_accounts(&image), sorted(vec![A, C]));
+
+    // Import brings an existing permission under management.
+    wd.ok(&["state", "rm", "-no-color", "workspaces_image_permission.a"]);
+    let id = format!("{image}/{A}");
+    let out = wd.ok(&[
+        "import",
+        "-no-color",
+        "-input=false",
+        "workspaces_image_permission.a",
+        &id,
+    ]);
+    assert!(out.contains("Import successful"), "{out}");
+    let shown = wd.ok(&[
+        "state",
+        "show",
+        "-no-color",
+        "workspaces_image_permission.a",
+    ]);
+    assert!(
+        shown.contains(&format!("\"{id}\"")) && shown.contains(&format!("\"{A}\"")),
+        "{shown}"
+    );
+    let (code, text) = wd.plan_exit_code();
+    assert_eq!(code, 0, "import should leave nothing to change:\n{text}");
+
+    // Destroy revokes everything.
+    let out = wd.ok(&["destroy", "-no-color", "-input=false", "-auto-approve"]);
+    assert!(out.contains("2 destroyed"), "{out}");
+    assert!(moto.shared_accounts(&image).is_empty());
+}
+
+#[test]
+fn lifecycle_on_terraform_1_0_3_over_protocol_6() {
+    lifecycle(common::terraform_1_0_3(), "6");
+}
+
+#[test]
+fn lifecycle_on_terraform_1_0_3_over_protocol_5() {
+    lifecycle(common::terraform_1_0_3(), "5");
+}
+
+#[test]
+fn lifecycle_on_path_terraform_over_protocol_6() {
+    lifecycle(common::terraform_on_path(), "6");
+}
+
+#[test]
+fn lifecycle_on_path_terraform_over_protocol_5() {
+    lifecycle(common::terraform_on_path(), "5");
+}
+
+/// Importing an account the image is not shared with fails the way
+/// Terraform reports a missing object, and nothing enters state.
+#[test]
+fn importing_a_permission_that_does_not_exist_fails() {
+    let moto = Moto::start();
+    let image = moto.seed_image();
+    let wd = Workdir::new(&common::terraform_on_path());
+    wd.write_config(&config(&moto.url, &image, &[("a", A)]));
+    wd.ok(&["init", "-no-color", "-input=false"]);
+    let out = wd.run(&[
+        "import",
+        "-no-color",
+        "-input=false",
+        "workspaces_image_permission.a",
+        &format!("{image}/{A}"),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("Cannot import non-existent remote object"),
+        "{err}"
+    );
+}
+
+/// A malformed import ID is refused with a diagnostic naming the format.
+#[test]
+fn importing_a_malformed_id_explains_the_format() {
+    let moto = Moto::start();
+    let wd = Workdir::new(&common::terraform_1_0_3());
+    wd.write_config(&config(&moto.url, "wsi-123456789", &[("a", A)]));
+    wd.ok(&["init", "-no-color", "-input=false"]);
+    let out = wd.run(&[
+        "import",
+        "-no-color",
+        "-input=false",
+        "workspaces_image_permission.a",
+        "wsi-123456789",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("Invalid import ID") && err.contains("<image_id>/<shared_account_id>"),
+        "{err}"
+    );
+}
+
+/// Bad IDs are caught at validate time, pointing at the attribute, before
+/// any AWS call.
+#[test]
+fn invalid_ids_fail_validation_with_the_attribute_named() {
+    for terraform in [common::terraform_1_0_3(), common::terraform_on_path()] {
+        let moto = Moto::start();
+        let image = moto.seed_image();
+        let wd = Workdir::new(&terraform);
+        wd.write_config(&config(&moto.url, &image, &[("a", "1234-5678-9012")]));
+        wd.ok(&["init", "-no-color", "-input=false"]);
+        let out = wd.run(&["plan", "-no-color", "-input=false"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{}", terraform.version);
+        assert!(
+            err.contains("Invalid AWS account ID"),
+            "{}: {err}",
+            terraform.version
+        );
+        // Terraform quotes the configuration line the attribute path leads to.
+        assert!(
+            err.contains("shared_account_id = \"1234-5678-9012\""),
+            "{}: {err}",
+            terraform.version
+        );
+        assert!(moto.shared_accounts(&image).is_empty());
+    }
+}
