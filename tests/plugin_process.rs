@@ -28,10 +28,16 @@ fn terraform_like_client_identity() -> ClientIdentity {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.extended_key_usages =
-        vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth, rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    params.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+    ];
     let cert = params.self_signed(&key).expect("self-signed");
-    ClientIdentity { cert_pem: cert.pem(), cert_der: cert.der().clone(), key_der: key.serialize_der() }
+    ClientIdentity {
+        cert_pem: cert.pem(),
+        cert_der: cert.der().clone(),
+        key_der: key.serialize_der(),
+    }
 }
 
 struct Plugin {
@@ -61,16 +67,25 @@ fn start(env: &[(&str, &str)]) -> Plugin {
     }
     let mut child = cmd.spawn().expect("spawn plugin");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("handshake line");
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("handshake line");
     let parts: Vec<&str> = line.trim_end().split('|').collect();
     assert_eq!(parts.len(), 6, "handshake line {line:?}");
     assert_eq!(parts[0], "1");
     assert_eq!(parts[2], "tcp");
     assert_eq!(parts[4], "grpc");
     let server_cert = (!parts[5].is_empty()).then(|| {
-        base64::engine::general_purpose::STANDARD_NO_PAD.decode(parts[5]).expect("unpadded standard base64")
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(parts[5])
+            .expect("unpadded standard base64")
     });
-    Plugin { child, version: parts[1].parse().expect("version"), addr: parts[3].parse().expect("addr"), server_cert }
+    Plugin {
+        child,
+        version: parts[1].parse().expect("version"),
+        addr: parts[3].parse().expect("addr"),
+        server_cert,
+    }
 }
 
 /// Trusts exactly the certificate from the handshake line, as Terraform does.
@@ -90,7 +105,9 @@ impl ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.0.as_slice() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("unexpected server certificate".into()))
+            Err(rustls::Error::General(
+                "unexpected server certificate".into(),
+            ))
         }
     }
     fn verify_tls12_signature(
@@ -112,26 +129,33 @@ impl ServerCertVerifier for PinnedServer {
         rustls::crypto::verify_tls13_signature(m, c, d, &algs)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms.supported_schemes()
+        rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
 async fn channel(plugin: &Plugin, identity: Option<&ClientIdentity>) -> Channel {
     let addr = plugin.addr;
-    let endpoint = Endpoint::from_static("http://localhost").connect_timeout(Duration::from_secs(5));
+    let endpoint =
+        Endpoint::from_static("http://localhost").connect_timeout(Duration::from_secs(5));
     let Some(server_cert) = plugin.server_cert.clone() else {
         return endpoint
             .connect_with_connector(tower::service_fn(move |_| async move {
-                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tokio::net::TcpStream::connect(addr).await?))
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(
+                    tokio::net::TcpStream::connect(addr).await?,
+                ))
             }))
             .await
             .expect("plaintext connect");
     };
-    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedServer(server_cert)));
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .dangerous()
+    .with_custom_certificate_verifier(Arc::new(PinnedServer(server_cert)));
     let mut config = match identity {
         Some(id) => builder
             .with_client_auth_cert(
@@ -148,7 +172,9 @@ async fn channel(plugin: &Plugin, identity: Option<&ClientIdentity>) -> Channel 
             let connector = connector.clone();
             async move {
                 let tcp = tokio::net::TcpStream::connect(addr).await?;
-                let tls = connector.connect(ServerName::try_from("localhost").expect("name"), tcp).await?;
+                let tls = connector
+                    .connect(ServerName::try_from("localhost").expect("name"), tcp)
+                    .await?;
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
             }
         }))
@@ -158,7 +184,10 @@ async fn channel(plugin: &Plugin, identity: Option<&ClientIdentity>) -> Channel 
 
 #[test]
 fn refuses_to_run_when_not_started_by_terraform() {
-    let out = Command::new(env!("CARGO_BIN_EXE_terraform-provider-workspaces")).env_clear().output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_terraform-provider-workspaces"))
+        .env_clear()
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "no handshake line may be printed");
     assert!(String::from_utf8_lossy(&out.stderr).contains("This binary is a plugin"));
@@ -168,9 +197,16 @@ fn refuses_to_run_when_not_started_by_terraform() {
 fn listens_on_loopback_within_the_port_range() {
     let plugin = start(&[("PLUGIN_MIN_PORT", "23100"), ("PLUGIN_MAX_PORT", "23140")]);
     assert!(plugin.addr.ip().is_loopback());
-    assert!((23100..=23140).contains(&plugin.addr.port()), "{}", plugin.addr);
+    assert!(
+        (23100..=23140).contains(&plugin.addr.port()),
+        "{}",
+        plugin.addr
+    );
     assert_eq!(plugin.version, 6);
-    assert!(plugin.server_cert.is_none(), "no client cert offered, so no TLS");
+    assert!(
+        plugin.server_cert.is_none(),
+        "no client cert offered, so no TLS"
+    );
 }
 
 #[test]
@@ -183,21 +219,35 @@ fn serves_protocol_5_when_only_5_is_offered() {
 async fn serves_a_client_holding_terraforms_certificate_over_mtls() {
     let id = terraform_like_client_identity();
     let plugin = start(&[("PLUGIN_CLIENT_CERT", &id.cert_pem)]);
-    assert!(plugin.server_cert.is_some(), "the handshake line must carry our certificate");
+    assert!(
+        plugin.server_cert.is_some(),
+        "the handshake line must carry our certificate"
+    );
     let ch = channel(&plugin, Some(&id)).await;
 
     let mut health = tonic_health::pb::health_client::HealthClient::new(ch.clone());
     let status = health
-        .check(tonic_health::pb::HealthCheckRequest { service: "plugin".into() })
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "plugin".into(),
+        })
         .await
         .expect("health check")
         .into_inner()
         .status;
-    assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+    assert_eq!(
+        status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
 
     let mut client = v6::provider_client::ProviderClient::new(ch);
-    let schema = client.get_provider_schema(v6::get_provider_schema::Request {}).await.expect("schema").into_inner();
-    assert!(schema.resource_schemas.contains_key("workspaces_image_permission"));
+    let schema = client
+        .get_provider_schema(v6::get_provider_schema::Request {})
+        .await
+        .expect("schema")
+        .into_inner();
+    assert!(schema
+        .resource_schemas
+        .contains_key("workspaces_image_permission"));
     assert!(schema.diagnostics.is_empty());
 }
 
@@ -205,7 +255,10 @@ async fn refused(plugin: &Plugin, identity: Option<&ClientIdentity>) -> bool {
     // With TLS 1.3 the server judges the client certificate after the
     // client thinks the handshake is done, so refusal shows on first use.
     let ch = channel(plugin, identity).await;
-    v6::provider_client::ProviderClient::new(ch).get_provider_schema(v6::get_provider_schema::Request {}).await.is_err()
+    v6::provider_client::ProviderClient::new(ch)
+        .get_provider_schema(v6::get_provider_schema::Request {})
+        .await
+        .is_err()
 }
 
 #[tokio::test]
@@ -232,13 +285,19 @@ async fn shutdown_ends_the_process_cleanly() {
     // Like go-plugin, hold the stdio stream open while shutting down.
     let mut stdio = plugin::grpc_stdio_client::GrpcStdioClient::new(ch.clone());
     let _stream = stdio.stream_stdio(()).await.expect("stdio");
-    plugin::grpc_controller_client::GrpcControllerClient::new(ch).shutdown(plugin::Empty {}).await.expect("shutdown");
+    plugin::grpc_controller_client::GrpcControllerClient::new(ch)
+        .shutdown(plugin::Empty {})
+        .await
+        .expect("shutdown");
     let deadline = Instant::now() + Duration::from_secs(5);
     let status = loop {
         if let Some(s) = plugin.child.try_wait().unwrap() {
             break s;
         }
-        assert!(Instant::now() < deadline, "plugin still running after Shutdown");
+        assert!(
+            Instant::now() < deadline,
+            "plugin still running after Shutdown"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(status.success(), "{status}");
@@ -248,7 +307,10 @@ async fn shutdown_ends_the_process_cleanly() {
 /// errors not) and every stream ended normally.
 macro_rules! answers {
     ($call:expr) => {
-        $call.await.unwrap_or_else(|e| panic!("{}: {e}", stringify!($call))).into_inner()
+        $call
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", stringify!($call)))
+            .into_inner()
     };
 }
 
@@ -281,27 +343,43 @@ async fn every_protocol_6_rpc_answers() {
     answers!(c.move_resource_state(v6::move_resource_state::Request::default()));
     answers!(c.read_data_source(v6::read_data_source::Request::default()));
     answers!(c.generate_resource_config(v6::generate_resource_config::Request::default()));
-    answers!(c.validate_ephemeral_resource_config(v6::validate_ephemeral_resource_config::Request::default()));
+    answers!(c.validate_ephemeral_resource_config(
+        v6::validate_ephemeral_resource_config::Request::default()
+    ));
     answers!(c.open_ephemeral_resource(v6::open_ephemeral_resource::Request::default()));
     answers!(c.renew_ephemeral_resource(v6::renew_ephemeral_resource::Request::default()));
     answers!(c.close_ephemeral_resource(v6::close_ephemeral_resource::Request::default()));
-    let events = drain(answers!(c.list_resource(v6::list_resource::Request::default()))).await;
+    let events = drain(answers!(
+        c.list_resource(v6::list_resource::Request::default())
+    ))
+    .await;
     assert!(!events[0].diagnostic.is_empty());
     answers!(c.validate_list_resource_config(v6::validate_list_resource_config::Request::default()));
     let functions = answers!(c.get_functions(v6::get_functions::Request {}));
-    assert!(functions.functions.is_empty() && functions.diagnostics.is_empty(), "OpenTofu needs an empty answer");
+    assert!(
+        functions.functions.is_empty() && functions.diagnostics.is_empty(),
+        "OpenTofu needs an empty answer"
+    );
     let call = answers!(c.call_function(v6::call_function::Request::default()));
     assert!(call.error.is_some());
     answers!(c.validate_state_store_config(v6::validate_state_store::Request::default()));
     answers!(c.configure_state_store(v6::configure_state_store::Request::default()));
-    drain(answers!(c.read_state_bytes(v6::read_state_bytes::Request::default()))).await;
-    answers!(c.write_state_bytes(tokio_stream::iter(vec![v6::write_state_bytes::RequestChunk::default()])));
+    drain(answers!(
+        c.read_state_bytes(v6::read_state_bytes::Request::default())
+    ))
+    .await;
+    answers!(c.write_state_bytes(tokio_stream::iter(vec![
+        v6::write_state_bytes::RequestChunk::default()
+    ])));
     answers!(c.lock_state(v6::lock_state::Request::default()));
     answers!(c.unlock_state(v6::unlock_state::Request::default()));
     answers!(c.get_states(v6::get_states::Request::default()));
     answers!(c.delete_state(v6::delete_state::Request::default()));
     answers!(c.plan_action(v6::plan_action::Request::default()));
-    drain(answers!(c.invoke_action(v6::invoke_action::Request::default()))).await;
+    drain(answers!(
+        c.invoke_action(v6::invoke_action::Request::default())
+    ))
+    .await;
     answers!(c.validate_action_config(v6::validate_action_config::Request::default()));
     answers!(c.stop_provider(v6::stop_provider::Request {}));
 }
@@ -312,7 +390,9 @@ async fn every_protocol_5_rpc_answers() {
     let mut c = v5::provider_client::ProviderClient::new(channel(&plugin, None).await);
     answers!(c.get_metadata(v5::get_metadata::Request {}));
     let schema = answers!(c.get_schema(v5::get_provider_schema::Request {}));
-    assert!(schema.resource_schemas.contains_key("workspaces_image_permission"));
+    assert!(schema
+        .resource_schemas
+        .contains_key("workspaces_image_permission"));
     answers!(c.prepare_provider_config(v5::prepare_provider_config::Request::default()));
     answers!(c.validate_resource_type_config(v5::validate_resource_type_config::Request::default()));
     answers!(c.validate_data_source_config(v5::validate_data_source_config::Request::default()));
@@ -327,17 +407,25 @@ async fn every_protocol_5_rpc_answers() {
     answers!(c.move_resource_state(v5::move_resource_state::Request::default()));
     answers!(c.read_data_source(v5::read_data_source::Request::default()));
     answers!(c.generate_resource_config(v5::generate_resource_config::Request::default()));
-    answers!(c.validate_ephemeral_resource_config(v5::validate_ephemeral_resource_config::Request::default()));
+    answers!(c.validate_ephemeral_resource_config(
+        v5::validate_ephemeral_resource_config::Request::default()
+    ));
     answers!(c.open_ephemeral_resource(v5::open_ephemeral_resource::Request::default()));
     answers!(c.renew_ephemeral_resource(v5::renew_ephemeral_resource::Request::default()));
     answers!(c.close_ephemeral_resource(v5::close_ephemeral_resource::Request::default()));
-    drain(answers!(c.list_resource(v5::list_resource::Request::default()))).await;
+    drain(answers!(
+        c.list_resource(v5::list_resource::Request::default())
+    ))
+    .await;
     answers!(c.validate_list_resource_config(v5::validate_list_resource_config::Request::default()));
     let functions = answers!(c.get_functions(v5::get_functions::Request {}));
     assert!(functions.functions.is_empty());
     answers!(c.call_function(v5::call_function::Request::default()));
     answers!(c.plan_action(v5::plan_action::Request::default()));
-    drain(answers!(c.invoke_action(v5::invoke_action::Request::default()))).await;
+    drain(answers!(
+        c.invoke_action(v5::invoke_action::Request::default())
+    ))
+    .await;
     answers!(c.validate_action_config(v5::validate_action_config::Request::default()));
     answers!(c.stop(v5::stop::Request {}));
 }
@@ -348,12 +436,17 @@ async fn every_protocol_5_rpc_answers() {
 async fn bad_requests_get_diagnostics_not_crashes() {
     let plugin = start(&[]);
     let mut c = v6::provider_client::ProviderClient::new(channel(&plugin, None).await);
-    let r = answers!(c.validate_resource_config(v6::validate_resource_config::Request {
-        type_name: "workspaces_nope".into(),
-        ..Default::default()
-    }));
+    let r = answers!(
+        c.validate_resource_config(v6::validate_resource_config::Request {
+            type_name: "workspaces_nope".into(),
+            ..Default::default()
+        })
+    );
     assert!(r.diagnostics[0].summary.contains("Unknown resource type"));
-    let garbage = v6::DynamicValue { msgpack: vec![0x93, 0x01], json: vec![] };
+    let garbage = v6::DynamicValue {
+        msgpack: vec![0x93, 0x01],
+        json: vec![],
+    };
     let r = answers!(c.plan_resource_change(v6::plan_resource_change::Request {
         type_name: "workspaces_image_permission".into(),
         prior_state: Some(garbage.clone()),
@@ -361,6 +454,9 @@ async fn bad_requests_get_diagnostics_not_crashes() {
         config: Some(garbage),
         ..Default::default()
     }));
-    assert_eq!(r.diagnostics[0].severity, v6::diagnostic::Severity::Error as i32);
+    assert_eq!(
+        r.diagnostics[0].severity,
+        v6::diagnostic::Severity::Error as i32
+    );
     answers!(c.get_provider_schema(v6::get_provider_schema::Request {}));
 }

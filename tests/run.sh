@@ -10,6 +10,7 @@ cd "$repo"
 echo "== tools"
 source tests/support/env.sh
 # Terraform reads this file even for `version`; an empty one keeps it quiet.
+mkdir -p "$repo/target/tools"
 export TF_CLI_CONFIG_FILE=$repo/target/tools/empty.tfrc
 : > "$TF_CLI_CONFIG_FILE"
 echo "Terraform versions the end-to-end tests run:"
