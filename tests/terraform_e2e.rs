@@ -200,3 +200,69 @@ fn invalid_ids_fail_validation_with_the_attribute_named() {
         assert!(moto.shared_accounts(&image).is_empty());
     }
 }
+
+/// Every value real Terraform sent during a full lifecycle (configs, prior,
+/// proposed and planned states, stored state JSON) decodes with our codec
+/// and survives re-encoding: to the same bytes where Terraform's encoding
+/// is canonical, and to the same value always.
+#[test]
+fn values_terraform_sends_round_trip_through_the_codec() {
+    use tfws::value::{decode_json, decode_msgpack, encode_json, encode_msgpack, Type};
+    for terraform in [common::terraform_1_0_3(), common::terraform_on_path()] {
+        let moto = Moto::start();
+        let image = moto.seed_image();
+        let mut wd = Workdir::new(&terraform);
+        let capture = wd.dir.path().join("capture");
+        std::fs::create_dir(&capture).unwrap();
+        wd.set_env(tfws::provider::CAPTURE_ENV, &capture.display().to_string());
+        wd.write_config(&config(&moto.url, &image, &[("a", A)]));
+        wd.ok(&["init", "-no-color", "-input=false"]);
+        wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+        // A fresh plan upgrades stored state, which arrives as JSON.
+        wd.ok(&["plan", "-no-color", "-input=false"]);
+        wd.ok(&["destroy", "-no-color", "-input=false", "-auto-approve"]);
+
+        let mut checked = std::collections::BTreeMap::<String, usize>::new();
+        for entry in std::fs::read_dir(&capture).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if name.ends_with(".type.json") {
+                continue;
+            }
+            let stem = name.rsplit_once('.').unwrap().0;
+            let ty = Type::from_json_bytes(
+                &std::fs::read(capture.join(format!("{stem}.type.json"))).unwrap(),
+            )
+            .unwrap();
+            let bytes = std::fs::read(&path).unwrap();
+            if name.ends_with(".json") {
+                let v = decode_json(&bytes, &ty).unwrap_or_else(|e| panic!("{name}: {e}"));
+                let again = encode_json(&v, &ty).unwrap();
+                assert_eq!(decode_json(&again, &ty).unwrap(), v, "{name}");
+            } else {
+                let v = decode_msgpack(&bytes, &ty).unwrap_or_else(|e| panic!("{name}: {e}"));
+                let again = encode_msgpack(&v, &ty).unwrap();
+                assert_eq!(decode_msgpack(&again, &ty).unwrap(), v, "{name}");
+                if v.is_wholly_known() {
+                    assert_eq!(again, bytes, "{name}: Terraform's bytes differ from ours");
+                }
+            }
+            let what = stem.splitn(3, '-').nth(2).unwrap_or_default().to_string();
+            *checked.entry(what).or_default() += 1;
+        }
+        eprintln!("{}: checked {checked:?}", terraform.version);
+        for what in [
+            "provider_configuration",
+            "resource_configuration",
+            "proposed_new_state",
+            "planned_state",
+            "prior_state",
+        ] {
+            assert!(
+                checked.contains_key(what),
+                "{}: no {what} captured: {checked:?}",
+                terraform.version
+            );
+        }
+    }
+}

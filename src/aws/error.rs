@@ -31,7 +31,7 @@ impl AwsError {
             message: err.message().map(str::to_string),
             request_id: err.request_id().map(str::to_string),
             status: err.raw_response().and_then(HasStatus::status_code),
-            context: DisplayErrorContext(&err).to_string(),
+            context: describe(&err),
         }
     }
 
@@ -49,6 +49,27 @@ impl AwsError {
 
     pub fn is_code(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
+    }
+}
+
+/// One readable sentence for failures that carry no AWS error code. The
+/// SDK's own rendering of a malformed response includes the whole raw body
+/// (an HTML page, from some endpoints), which is no use in a diagnostic.
+fn describe<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug,
+{
+    match err {
+        SdkError::ResponseError(_) => {
+            "the endpoint's response is not a WorkSpaces API response (is the endpoint URL right?)"
+                .to_string()
+        }
+        SdkError::TimeoutError(_) => "the request timed out".to_string(),
+        SdkError::DispatchFailure(_) => {
+            format!("could not reach the endpoint: {}", DisplayErrorContext(err))
+        }
+        _ => DisplayErrorContext(err).to_string(),
     }
 }
 

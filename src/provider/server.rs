@@ -138,6 +138,7 @@ impl WorkspacesProvider {
     }
 
     fn decode(dv: &DynamicValue, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
+        super::capture::record(dv, ty, what);
         dv.decode(ty).map_err(|e| codec_error(what, e).into())
     }
 

@@ -4,6 +4,8 @@
 //! seeds a real image in it, and checks results through the WorkSpaces API.
 #![allow(dead_code)]
 
+pub mod loopback_http;
+
 use aws_sdk_workspaces::config::{BehaviorVersion, Credentials, Region};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

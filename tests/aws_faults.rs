@@ -1,0 +1,254 @@
+//! AWS failures moto cannot produce, through the real SDK and the real
+//! resource code, against a loopback HTTP server of our own.
+
+mod common;
+
+use common::loopback_http::{LoopbackAws, Scripted};
+use tfws::aws::{connect, ClientSettings, Workspaces};
+use tfws::resources::image_permission::ImagePermission;
+use tfws::resources::Resource;
+use tfws::value::Value;
+
+const IMAGE: &str = "wsi-123456789";
+const ACCOUNT: &str = "111122223333";
+
+async fn client(server: &LoopbackAws) -> Workspaces {
+    // Every test sets the same values, so concurrent tests cannot disagree.
+    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    connect(&ClientSettings {
+        region: Some("us-east-1".into()),
+        profile: None,
+        workspaces_endpoint: Some(server.url.clone()),
+    })
+    .await
+    .expect("client")
+}
+
+fn permissions(accounts: &[&str], next: Option<&str>) -> String {
+    let perms: Vec<_> = accounts
+        .iter()
+        .map(|a| serde_json::json!({"SharedAccountId": a}))
+        .collect();
+    let mut body = serde_json::json!({"ImageId": IMAGE, "ImagePermissions": perms});
+    if let Some(t) = next {
+        body["NextToken"] = t.into();
+    }
+    body.to_string()
+}
+
+fn planned() -> Value {
+    Value::object([
+        ("id", Value::Unknown),
+        ("image_id", Value::string(IMAGE)),
+        ("shared_account_id", Value::string(ACCOUNT)),
+    ])
+}
+
+#[tokio::test]
+async fn access_denied_names_operation_code_message_and_request_id() {
+    let server = LoopbackAws::start(vec![Scripted::error(
+        400,
+        "AccessDeniedException",
+        "User is not authorized to perform workspaces:UpdateWorkspaceImagePermission",
+        "7f1c-request-id",
+    )]);
+    let aws = client(&server).await;
+    let result = ImagePermission.create(&aws, &planned()).await;
+    assert!(
+        result.state.is_none(),
+        "nothing was granted, so nothing enters state"
+    );
+    let d = result.diagnostics.iter().next().expect("a diagnostic");
+    assert_eq!(
+        d.summary,
+        format!("creating WorkSpaces Image Permission ({IMAGE}/{ACCOUNT})")
+    );
+    for part in [
+        "UpdateWorkspaceImagePermission",
+        "StatusCode: 400",
+        "RequestID: 7f1c-request-id",
+        "AccessDeniedException: User is not authorized",
+    ] {
+        assert!(
+            d.detail.contains(part),
+            "{part:?} missing from {:?}",
+            d.detail
+        );
+    }
+    assert_eq!(server.targets(), vec!["UpdateWorkspaceImagePermission"]);
+}
+
+#[tokio::test]
+async fn throttling_is_retried_by_the_sdk() {
+    let server = LoopbackAws::start(vec![
+        Scripted::error(400, "ThrottlingException", "Rate exceeded", "r1"),
+        Scripted::ok("{}"),
+        Scripted::ok(&permissions(&[ACCOUNT], None)),
+    ]);
+    let aws = client(&server).await;
+    let result = ImagePermission.create(&aws, &planned()).await;
+    assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
+    assert!(result.state.is_some());
+    assert_eq!(
+        server.targets(),
+        vec![
+            "UpdateWorkspaceImagePermission",
+            "UpdateWorkspaceImagePermission",
+            "DescribeWorkspaceImagePermissions"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn grant_that_does_not_show_up_stays_in_state_as_an_error() {
+    // The grant succeeded; if the read-back does not list the account, the
+    // permission must still be recorded (tainted), never dropped.
+    let server = LoopbackAws::start(vec![
+        Scripted::ok("{}"),
+        Scripted::ok(&permissions(&[], None)),
+    ]);
+    let aws = client(&server).await;
+    let result = ImagePermission.create(&aws, &planned()).await;
+    assert!(result.diagnostics.has_errors());
+    assert_eq!(
+        result
+            .state
+            .as_ref()
+            .and_then(|s| s.attr("shared_account_id")),
+        Some(&Value::string(ACCOUNT))
+    );
+}
+
+#[tokio::test]
+async fn describe_walks_every_page() {
+    let server = LoopbackAws::start(vec![
+        Scripted::ok(&permissions(
+            &["000000000001", "000000000002"],
+            Some("page-2"),
+        )),
+        Scripted::ok(&permissions(&["000000000003"], Some("page-3"))),
+        Scripted::ok(&permissions(&[ACCOUNT], None)),
+    ]);
+    let aws = client(&server).await;
+    let accounts = aws
+        .shared_accounts(IMAGE)
+        .await
+        .expect("describe")
+        .expect("image exists");
+    assert_eq!(
+        accounts,
+        vec!["000000000001", "000000000002", "000000000003", ACCOUNT]
+    );
+    let tokens: Vec<_> = server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.body["NextToken"].clone())
+        .collect();
+    assert_eq!(
+        tokens,
+        vec![serde_json::Value::Null, "page-2".into(), "page-3".into()]
+    );
+}
+
+#[tokio::test]
+async fn a_pagination_token_handed_back_twice_is_an_error_not_a_loop() {
+    let server = LoopbackAws::start(vec![
+        Scripted::ok(&permissions(&["000000000001"], Some("again"))),
+        Scripted::ok(&permissions(&["000000000002"], Some("again"))),
+    ]);
+    let aws = client(&server).await;
+    let err = aws.shared_accounts(IMAGE).await.expect_err("must stop");
+    assert!(err.to_string().contains("twice"), "{err}");
+}
+
+#[tokio::test]
+async fn read_of_a_deleted_image_removes_the_resource() {
+    let server = LoopbackAws::start(vec![Scripted::error(
+        400,
+        "ResourceNotFoundException",
+        "The image could not be found.",
+        "r2",
+    )]);
+    let aws = client(&server).await;
+    let current = ImagePermission
+        .import(&format!("{IMAGE}/{ACCOUNT}"))
+        .expect("state");
+    let result = ImagePermission.read(&aws, &current).await;
+    assert!(result.diagnostics.is_empty());
+    assert!(result.state.is_none());
+}
+
+#[tokio::test]
+async fn delete_of_an_already_revoked_permission_makes_no_revoke_call() {
+    let server = LoopbackAws::start(vec![Scripted::ok(&permissions(&["999999999999"], None))]);
+    let aws = client(&server).await;
+    let prior = ImagePermission
+        .import(&format!("{IMAGE}/{ACCOUNT}"))
+        .expect("state");
+    let diags = ImagePermission.delete(&aws, &prior).await;
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(server.targets(), vec!["DescribeWorkspaceImagePermissions"]);
+}
+
+#[tokio::test]
+async fn failed_revoke_is_reported_with_the_aws_error() {
+    let server = LoopbackAws::start(vec![
+        Scripted::ok(&permissions(&[ACCOUNT], None)),
+        Scripted::error(
+            400,
+            "OperationNotSupportedException",
+            "BYOL images cannot be shared here",
+            "r3",
+        ),
+    ]);
+    let aws = client(&server).await;
+    let prior = ImagePermission
+        .import(&format!("{IMAGE}/{ACCOUNT}"))
+        .expect("state");
+    let diags = ImagePermission.delete(&aws, &prior).await;
+    let d = diags.iter().next().expect("error");
+    assert!(
+        d.summary
+            .starts_with("deleting WorkSpaces Image Permission"),
+        "{}",
+        d.summary
+    );
+    assert!(
+        d.detail
+            .contains("OperationNotSupportedException: BYOL images"),
+        "{}",
+        d.detail
+    );
+    assert!(d.detail.contains("RequestID: r3"), "{}", d.detail);
+}
+
+#[tokio::test]
+async fn a_response_that_is_not_an_aws_error_is_reported_briefly() {
+    // moto answers an unknown image with an HTML 500 page; after the SDK's
+    // retries the diagnostic must say so in a line, not dump the page.
+    let page = Scripted {
+        status: 500,
+        body: "<!doctype html><title>500</title>".into(),
+        request_id: "r4",
+    };
+    let server = LoopbackAws::start(vec![page.clone(), page.clone(), page]);
+    let aws = client(&server).await;
+    let result = ImagePermission.create(&aws, &planned()).await;
+    let d = result.diagnostics.iter().next().expect("error");
+    assert!(d.detail.contains("StatusCode: 500"), "{}", d.detail);
+    assert!(
+        d.detail.contains("not a WorkSpaces API response"),
+        "{}",
+        d.detail
+    );
+    assert!(!d.detail.contains("doctype"), "{}", d.detail);
+    assert_eq!(
+        server.targets().len(),
+        3,
+        "the SDK retries a 500 up to its attempt limit"
+    );
+}
