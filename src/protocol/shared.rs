@@ -145,14 +145,53 @@ macro_rules! reply {
     };
 }
 
-/// The `Provider` service impl for one version: the RPCs whose names and
-/// messages are the same in both versions, plus the version's own methods
-/// passed in. (The whole impl is emitted here because `async_trait` must
-/// see every method.)
+/// The `Provider` service impl for one version. A version passes the RPCs
+/// it alone has that merely report "not supported" (as a table), then its
+/// own hand-written methods; this adds the RPCs both versions share.
 macro_rules! provider_service {
-    ($($version_specific:tt)*) => {
+    (unsupported { $($table:tt)* } $($version_specific:tt)*) => {
+        provider_service_impl! {
+            unsupported {
+                $($table)*
+                upgrade_resource_identity(upgrade_resource_identity) => "Resource identity";
+                move_resource_state(move_resource_state) => "Moving state from another resource type";
+                read_data_source(read_data_source) => "Data sources";
+                generate_resource_config(generate_resource_config) => "Generating configuration";
+                validate_ephemeral_resource_config(validate_ephemeral_resource_config) => "Ephemeral resources";
+                open_ephemeral_resource(open_ephemeral_resource) => "Ephemeral resources";
+                renew_ephemeral_resource(renew_ephemeral_resource) => "Ephemeral resources";
+                close_ephemeral_resource(close_ephemeral_resource) => "Ephemeral resources";
+                validate_list_resource_config(validate_list_resource_config) => "List resources";
+                plan_action(plan_action) => "Actions";
+                validate_action_config(validate_action_config) => "Actions";
+            }
+            $($version_specific)*
+        }
+    };
+}
+
+/// Emits the whole impl in one expansion: `async_trait` only rewrites the
+/// methods it can see, not ones behind a macro call inside the impl.
+macro_rules! provider_service_impl {
+    (
+        unsupported { $($method:ident($module:ident) => $what:literal;)* }
+        $($version_specific:tt)*
+    ) => {
         #[tonic::async_trait]
         impl pb::provider_server::Provider for crate::protocol::Adapter {
+            $(
+                #[allow(clippy::needless_update)]
+                async fn $method(
+                    &self,
+                    _req: tonic::Request<pb::$module::Request>,
+                ) -> Result<tonic::Response<pb::$module::Response>, tonic::Status> {
+                    reply!(pb::$module::Response {
+                        diagnostics: convert::unsupported($what),
+                        ..Default::default()
+                    })
+                }
+            )*
+
             $($version_specific)*
 
         async fn get_metadata(
@@ -191,16 +230,6 @@ macro_rules! provider_service {
         ) -> Result<tonic::Response<pb::get_resource_identity_schemas::Response>, tonic::Status> {
             // No resource identities: OpenTofu does not support them.
             reply!(pb::get_resource_identity_schemas::Response::default())
-        }
-
-        async fn upgrade_resource_identity(
-            &self,
-            _req: tonic::Request<pb::upgrade_resource_identity::Request>,
-        ) -> Result<tonic::Response<pb::upgrade_resource_identity::Response>, tonic::Status> {
-            reply!(pb::upgrade_resource_identity::Response {
-                diagnostics: convert::unsupported("Resource identity"),
-                ..Default::default()
-            })
         }
 
         async fn read_resource(
@@ -282,74 +311,6 @@ macro_rules! provider_service {
             })
         }
 
-        async fn move_resource_state(
-            &self,
-            _req: tonic::Request<pb::move_resource_state::Request>,
-        ) -> Result<tonic::Response<pb::move_resource_state::Response>, tonic::Status> {
-            reply!(pb::move_resource_state::Response {
-                diagnostics: convert::unsupported("Moving state from another resource type"),
-                ..Default::default()
-            })
-        }
-
-        async fn read_data_source(
-            &self,
-            _req: tonic::Request<pb::read_data_source::Request>,
-        ) -> Result<tonic::Response<pb::read_data_source::Response>, tonic::Status> {
-            reply!(pb::read_data_source::Response {
-                diagnostics: convert::unsupported("Data sources"),
-                ..Default::default()
-            })
-        }
-
-        async fn generate_resource_config(
-            &self,
-            _req: tonic::Request<pb::generate_resource_config::Request>,
-        ) -> Result<tonic::Response<pb::generate_resource_config::Response>, tonic::Status> {
-            reply!(pb::generate_resource_config::Response {
-                diagnostics: convert::unsupported("Generating configuration"),
-                ..Default::default()
-            })
-        }
-
-        async fn validate_ephemeral_resource_config(
-            &self,
-            _req: tonic::Request<pb::validate_ephemeral_resource_config::Request>,
-        ) -> Result<tonic::Response<pb::validate_ephemeral_resource_config::Response>, tonic::Status> {
-            reply!(pb::validate_ephemeral_resource_config::Response {
-                diagnostics: convert::unsupported("Ephemeral resources"),
-            })
-        }
-
-        async fn open_ephemeral_resource(
-            &self,
-            _req: tonic::Request<pb::open_ephemeral_resource::Request>,
-        ) -> Result<tonic::Response<pb::open_ephemeral_resource::Response>, tonic::Status> {
-            reply!(pb::open_ephemeral_resource::Response {
-                diagnostics: convert::unsupported("Ephemeral resources"),
-                ..Default::default()
-            })
-        }
-
-        async fn renew_ephemeral_resource(
-            &self,
-            _req: tonic::Request<pb::renew_ephemeral_resource::Request>,
-        ) -> Result<tonic::Response<pb::renew_ephemeral_resource::Response>, tonic::Status> {
-            reply!(pb::renew_ephemeral_resource::Response {
-                diagnostics: convert::unsupported("Ephemeral resources"),
-                ..Default::default()
-            })
-        }
-
-        async fn close_ephemeral_resource(
-            &self,
-            _req: tonic::Request<pb::close_ephemeral_resource::Request>,
-        ) -> Result<tonic::Response<pb::close_ephemeral_resource::Response>, tonic::Status> {
-            reply!(pb::close_ephemeral_resource::Response {
-                diagnostics: convert::unsupported("Ephemeral resources"),
-            })
-        }
-
         type ListResourceStream = crate::protocol::BoxStream<pb::list_resource::Event>;
 
         async fn list_resource(
@@ -361,15 +322,6 @@ macro_rules! provider_service {
                 ..Default::default()
             };
             reply!(Box::pin(tokio_stream::once(Ok(event))) as Self::ListResourceStream)
-        }
-
-        async fn validate_list_resource_config(
-            &self,
-            _req: tonic::Request<pb::validate_list_resource_config::Request>,
-        ) -> Result<tonic::Response<pb::validate_list_resource_config::Response>, tonic::Status> {
-            reply!(pb::validate_list_resource_config::Response {
-                diagnostics: convert::unsupported("List resources"),
-            })
         }
 
         async fn get_functions(
@@ -396,16 +348,6 @@ macro_rules! provider_service {
             })
         }
 
-        async fn plan_action(
-            &self,
-            _req: tonic::Request<pb::plan_action::Request>,
-        ) -> Result<tonic::Response<pb::plan_action::Response>, tonic::Status> {
-            reply!(pb::plan_action::Response {
-                diagnostics: convert::unsupported("Actions"),
-                ..Default::default()
-            })
-        }
-
         type InvokeActionStream = crate::protocol::BoxStream<pb::invoke_action::Event>;
 
         async fn invoke_action(
@@ -419,12 +361,6 @@ macro_rules! provider_service {
             reply!(Box::pin(tokio_stream::once(Ok(event))) as Self::InvokeActionStream)
         }
 
-        async fn validate_action_config(
-            &self,
-            _req: tonic::Request<pb::validate_action_config::Request>,
-        ) -> Result<tonic::Response<pb::validate_action_config::Response>, tonic::Status> {
-            reply!(pb::validate_action_config::Response { diagnostics: convert::unsupported("Actions") })
-        }
     }
     };
 }

@@ -14,6 +14,10 @@ pub fn service(adapter: Adapter) -> pb::provider_server::ProviderServer<Adapter>
 }
 
 provider_service! {
+    unsupported {
+        validate_data_source_config(validate_data_source_config) => "Data sources";
+    }
+
     async fn get_schema(
         &self,
         _req: tonic::Request<pb::get_provider_schema::Request>,
@@ -39,13 +43,6 @@ provider_service! {
         let r = req.into_inner();
         let diags = self.core.validate_resource_config(&r.type_name, &convert::dv_in(r.config));
         reply!(pb::validate_resource_type_config::Response { diagnostics: convert::diags_out(diags) })
-    }
-
-    async fn validate_data_source_config(
-        &self,
-        _req: tonic::Request<pb::validate_data_source_config::Request>,
-    ) -> Result<tonic::Response<pb::validate_data_source_config::Response>, tonic::Status> {
-        reply!(pb::validate_data_source_config::Response { diagnostics: convert::unsupported("Data sources") })
     }
 
     async fn configure(

@@ -14,6 +14,16 @@ pub fn service(adapter: Adapter) -> pb::provider_server::ProviderServer<Adapter>
 }
 
 provider_service! {
+    unsupported {
+        validate_data_resource_config(validate_data_resource_config) => "Data sources";
+        validate_state_store_config(validate_state_store) => "State stores";
+        configure_state_store(configure_state_store) => "State stores";
+        lock_state(lock_state) => "State stores";
+        unlock_state(unlock_state) => "State stores";
+        get_states(get_states) => "State stores";
+        delete_state(delete_state) => "State stores";
+    }
+
     async fn get_provider_schema(
         &self,
         _req: tonic::Request<pb::get_provider_schema::Request>,
@@ -40,13 +50,6 @@ provider_service! {
         reply!(pb::validate_resource_config::Response { diagnostics: convert::diags_out(diags) })
     }
 
-    async fn validate_data_resource_config(
-        &self,
-        _req: tonic::Request<pb::validate_data_resource_config::Request>,
-    ) -> Result<tonic::Response<pb::validate_data_resource_config::Response>, tonic::Status> {
-        reply!(pb::validate_data_resource_config::Response { diagnostics: convert::unsupported("Data sources") })
-    }
-
     async fn configure_provider(
         &self,
         req: tonic::Request<pb::configure_provider::Request>,
@@ -62,23 +65,6 @@ provider_service! {
         _req: tonic::Request<pb::stop_provider::Request>,
     ) -> Result<tonic::Response<pb::stop_provider::Response>, tonic::Status> {
         reply!(pb::stop_provider::Response::default())
-    }
-
-    async fn validate_state_store_config(
-        &self,
-        _req: tonic::Request<pb::validate_state_store::Request>,
-    ) -> Result<tonic::Response<pb::validate_state_store::Response>, tonic::Status> {
-        reply!(pb::validate_state_store::Response { diagnostics: convert::unsupported("State stores") })
-    }
-
-    async fn configure_state_store(
-        &self,
-        _req: tonic::Request<pb::configure_state_store::Request>,
-    ) -> Result<tonic::Response<pb::configure_state_store::Response>, tonic::Status> {
-        reply!(pb::configure_state_store::Response {
-            diagnostics: convert::unsupported("State stores"),
-            ..Default::default()
-        })
     }
 
     type ReadStateBytesStream = super::BoxStream<pb::read_state_bytes::Response>;
@@ -101,31 +87,4 @@ provider_service! {
         reply!(pb::write_state_bytes::Response { diagnostics: convert::unsupported("State stores") })
     }
 
-    async fn lock_state(
-        &self,
-        _req: tonic::Request<pb::lock_state::Request>,
-    ) -> Result<tonic::Response<pb::lock_state::Response>, tonic::Status> {
-        reply!(pb::lock_state::Response { diagnostics: convert::unsupported("State stores"), ..Default::default() })
-    }
-
-    async fn unlock_state(
-        &self,
-        _req: tonic::Request<pb::unlock_state::Request>,
-    ) -> Result<tonic::Response<pb::unlock_state::Response>, tonic::Status> {
-        reply!(pb::unlock_state::Response { diagnostics: convert::unsupported("State stores") })
-    }
-
-    async fn get_states(
-        &self,
-        _req: tonic::Request<pb::get_states::Request>,
-    ) -> Result<tonic::Response<pb::get_states::Response>, tonic::Status> {
-        reply!(pb::get_states::Response { diagnostics: convert::unsupported("State stores"), ..Default::default() })
-    }
-
-    async fn delete_state(
-        &self,
-        _req: tonic::Request<pb::delete_state::Request>,
-    ) -> Result<tonic::Response<pb::delete_state::Response>, tonic::Status> {
-        reply!(pb::delete_state::Response { diagnostics: convert::unsupported("State stores") })
-    }
 }
