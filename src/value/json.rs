@@ -2,7 +2,7 @@
 //! `UpgradeResourceState`. JSON has no unknowns; `dynamic` slots hold
 //! `{"value": ..., "type": ...}`.
 
-use super::{render_path, CodecError, Number, Type, Value};
+use super::{render_path, within, CodecError, Number, Type, Value};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
@@ -44,12 +44,11 @@ fn from_json(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, Codec
         },
         Type::List(et) | Type::Set(et) => {
             let items = j.as_array().ok_or_else(|| fail(path))?;
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                path.push(format!("[{i}]"));
-                out.push(from_json(item, et, path)?);
-                path.pop();
-            }
+            let out = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| within(path, format!("[{i}]"), |p| from_json(item, et, p)))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(if matches!(ty, Type::Set(_)) {
                 Value::Set(out)
             } else {
@@ -61,21 +60,22 @@ fn from_json(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, Codec
                 .as_array()
                 .filter(|a| a.len() == ets.len())
                 .ok_or_else(|| fail(path))?;
-            let mut out = Vec::with_capacity(items.len());
-            for (i, (item, et)) in items.iter().zip(ets).enumerate() {
-                path.push(format!("[{i}]"));
-                out.push(from_json(item, et, path)?);
-                path.pop();
-            }
+            let out = items
+                .iter()
+                .zip(ets)
+                .enumerate()
+                .map(|(i, (item, et))| within(path, format!("[{i}]"), |p| from_json(item, et, p)))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Tuple(out))
         }
         Type::Map(et) => {
             let entries = j.as_object().ok_or_else(|| fail(path))?;
             let mut out = BTreeMap::new();
             for (k, v) in entries {
-                path.push(format!("[{k:?}]"));
-                out.insert(k.clone(), from_json(v, et, path)?);
-                path.pop();
+                out.insert(
+                    k.clone(),
+                    within(path, format!("[{k:?}]"), |p| from_json(v, et, p))?,
+                );
             }
             Ok(Value::Map(out))
         }
@@ -87,9 +87,10 @@ fn from_json(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, Codec
                 let Some(at) = attrs.get(k) else {
                     return Err(mismatch(path, ty, &format!("unexpected attribute {k:?}")));
                 };
-                path.push(format!(".{k}"));
-                out.insert(k.clone(), from_json(v, at, path)?);
-                path.pop();
+                out.insert(
+                    k.clone(),
+                    within(path, format!(".{k}"), |p| from_json(v, at, p))?,
+                );
             }
             Ok(Value::Object(out))
         }
@@ -122,41 +123,40 @@ fn to_json(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Json, Cod
             .map(Json::Number)
             .map_err(|_| fail(path)),
         (Type::List(et), Value::List(items)) | (Type::Set(et), Value::Set(items)) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                path.push(format!("[{i}]"));
-                out.push(to_json(item, et, path)?);
-                path.pop();
-            }
+            let out = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| within(path, format!("[{i}]"), |p| to_json(item, et, p)))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Json::Array(out))
         }
         (Type::Tuple(ets), Value::Tuple(items)) if ets.len() == items.len() => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, (item, et)) in items.iter().zip(ets).enumerate() {
-                path.push(format!("[{i}]"));
-                out.push(to_json(item, et, path)?);
-                path.pop();
-            }
+            let out = items
+                .iter()
+                .zip(ets)
+                .enumerate()
+                .map(|(i, (item, et))| within(path, format!("[{i}]"), |p| to_json(item, et, p)))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Json::Array(out))
         }
         (Type::Map(et), Value::Map(entries)) => {
             let mut out = serde_json::Map::new();
             for (k, v) in entries {
-                path.push(format!("[{k:?}]"));
-                out.insert(k.clone(), to_json(v, et, path)?);
-                path.pop();
+                out.insert(
+                    k.clone(),
+                    within(path, format!("[{k:?}]"), |p| to_json(v, et, p))?,
+                );
             }
             Ok(Json::Object(out))
         }
         (Type::Object(attrs), Value::Object(vals)) => {
             let mut out = serde_json::Map::new();
             for (k, at) in attrs {
-                path.push(format!(".{k}"));
+                let v = vals.get(k).unwrap_or(&Value::Null);
                 out.insert(
                     k.clone(),
-                    to_json(vals.get(k).unwrap_or(&Value::Null), at, path)?,
+                    within(path, format!(".{k}"), |p| to_json(v, at, p))?,
                 );
-                path.pop();
             }
             Ok(Json::Object(out))
         }

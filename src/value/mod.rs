@@ -150,6 +150,19 @@ pub enum CodecError {
     BadType(String),
 }
 
+/// Runs `f` with `step` appended to `path`, so errors deep inside a value
+/// say where they are.
+pub(crate) fn within<T>(
+    path: &mut Vec<String>,
+    step: String,
+    f: impl FnOnce(&mut Vec<String>) -> Result<T, CodecError>,
+) -> Result<T, CodecError> {
+    path.push(step);
+    let out = f(path);
+    path.pop();
+    out
+}
+
 /// Renders a path of steps like `.endpoints[0].workspaces` for messages.
 pub(crate) fn render_path(path: &[String]) -> String {
     if path.is_empty() {

@@ -7,7 +7,7 @@
 //! - numbers may arrive as integers, floats or decimal strings;
 //! - a `dynamic` slot holds `[type-as-JSON, value]`.
 
-use super::{render_path, CodecError, Number, Type, Value};
+use super::{render_path, within, CodecError, Number, Type, Value};
 use rmpv::Value as Mp;
 use std::collections::BTreeMap;
 
@@ -86,12 +86,11 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, CodecErr
             let Mp::Array(items) = mp else {
                 return Err(fail(path));
             };
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                path.push(format!("[{i}]"));
-                out.push(from_mp(item, et, path)?);
-                path.pop();
-            }
+            let out = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| within(path, format!("[{i}]"), |p| from_mp(item, et, p)))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(if matches!(ty, Type::Set(_)) {
                 Value::Set(out)
             } else {
@@ -105,12 +104,12 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, CodecErr
             if items.len() != ets.len() {
                 return Err(fail(path));
             }
-            let mut out = Vec::with_capacity(items.len());
-            for (i, (item, et)) in items.iter().zip(ets).enumerate() {
-                path.push(format!("[{i}]"));
-                out.push(from_mp(item, et, path)?);
-                path.pop();
-            }
+            let out = items
+                .iter()
+                .zip(ets)
+                .enumerate()
+                .map(|(i, (item, et))| within(path, format!("[{i}]"), |p| from_mp(item, et, p)))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Tuple(out))
         }
         Type::Map(et) => {
@@ -120,9 +119,7 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, CodecErr
             let mut out = BTreeMap::new();
             for (k, v) in entries {
                 let key = k.as_str().ok_or_else(|| fail(path))?.to_string();
-                path.push(format!("[{key:?}]"));
-                let val = from_mp(v, et, path)?;
-                path.pop();
+                let val = within(path, format!("[{key:?}]"), |p| from_mp(v, et, p))?;
                 out.insert(key, val);
             }
             Ok(Value::Map(out))
@@ -142,9 +139,7 @@ fn from_mp(mp: &Mp, ty: &Type, path: &mut Vec<String>) -> Result<Value, CodecErr
                         found: format!("unexpected attribute {key:?}"),
                     });
                 };
-                path.push(format!(".{key}"));
-                let val = from_mp(v, at, path)?;
-                path.pop();
+                let val = within(path, format!(".{key}"), |p| from_mp(v, at, p))?;
                 out.insert(key.to_string(), val);
             }
             Ok(Value::Object(out))
@@ -184,29 +179,29 @@ fn to_mp(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Mp, CodecEr
         (Type::Bool, Value::Bool(b)) => Ok(Mp::Boolean(*b)),
         (Type::Number, Value::Number(n)) => Ok(number_to_mp(n)),
         (Type::List(et), Value::List(items)) | (Type::Set(et), Value::Set(items)) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                path.push(format!("[{i}]"));
-                out.push(to_mp(item, et, path)?);
-                path.pop();
-            }
+            let out = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| within(path, format!("[{i}]"), |p| to_mp(item, et, p)))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Mp::Array(out))
         }
         (Type::Tuple(ets), Value::Tuple(items)) if ets.len() == items.len() => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, (item, et)) in items.iter().zip(ets).enumerate() {
-                path.push(format!("[{i}]"));
-                out.push(to_mp(item, et, path)?);
-                path.pop();
-            }
+            let out = items
+                .iter()
+                .zip(ets)
+                .enumerate()
+                .map(|(i, (item, et))| within(path, format!("[{i}]"), |p| to_mp(item, et, p)))
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Mp::Array(out))
         }
         (Type::Map(et), Value::Map(entries)) => {
             let mut out = Vec::with_capacity(entries.len());
             for (k, v) in entries {
-                path.push(format!("[{k:?}]"));
-                out.push((Mp::String(k.as_str().into()), to_mp(v, et, path)?));
-                path.pop();
+                out.push((
+                    Mp::String(k.as_str().into()),
+                    within(path, format!("[{k:?}]"), |p| to_mp(v, et, p))?,
+                ));
             }
             Ok(Mp::Map(out))
         }
@@ -220,10 +215,11 @@ fn to_mp(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Mp, CodecEr
             }
             let mut out = Vec::with_capacity(attrs.len());
             for (k, at) in attrs {
-                path.push(format!(".{k}"));
                 let v = vals.get(k).unwrap_or(&Value::Null);
-                out.push((Mp::String(k.as_str().into()), to_mp(v, at, path)?));
-                path.pop();
+                out.push((
+                    Mp::String(k.as_str().into()),
+                    within(path, format!(".{k}"), |p| to_mp(v, at, p))?,
+                ));
             }
             Ok(Mp::Map(out))
         }
