@@ -252,3 +252,26 @@ async fn a_response_that_is_not_an_aws_error_is_reported_briefly() {
         "the SDK retries a 500 up to its attempt limit"
     );
 }
+
+#[tokio::test]
+async fn an_endpoint_that_refuses_connections_is_named_as_unreachable() {
+    // Bind then drop, so nothing listens on the port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = LoopbackAws {
+        url: format!("http://127.0.0.1:{port}"),
+        requests: Default::default(),
+    };
+    let aws = client(&server).await;
+    let result = ImagePermission.create(&aws, &planned()).await;
+    let d = result.diagnostics.iter().next().expect("error");
+    assert!(
+        d.detail.contains("could not reach the endpoint"),
+        "{}",
+        d.detail
+    );
+    assert!(result.state.is_none());
+}

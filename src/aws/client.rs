@@ -10,6 +10,7 @@
 use super::Workspaces;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::BehaviorVersion;
+use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_types::region::Region;
 
 /// What the provider block says, after validation.
@@ -27,6 +28,11 @@ pub enum ConnectError {
          environment variable, or `region` in the shared config file's profile"
     )]
     NoRegion,
+    #[error(
+        "No valid credential sources found: {0}\n\nSet AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a \
+         profile with `profile` or AWS_PROFILE, or run where container or instance credentials are available."
+    )]
+    NoCredentials(String),
 }
 
 pub async fn connect(settings: &ClientSettings) -> Result<Workspaces, ConnectError> {
@@ -51,6 +57,16 @@ pub async fn connect(settings: &ClientSettings) -> Result<Workspaces, ConnectErr
     };
     let region = region.ok_or(ConnectError::NoRegion)?;
     let shared = loader.region(region).load().await;
+    // Resolve credentials now, as terraform-provider-aws does, so a missing
+    // or broken credential source is one clear error at configuration
+    // rather than a failure inside every resource operation.
+    if let Some(provider) = shared.credentials_provider() {
+        use aws_credential_types::provider::ProvideCredentials;
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| ConnectError::NoCredentials(DisplayErrorContext(&e).to_string()))?;
+    }
     let mut builder = aws_sdk_workspaces::config::Builder::from(&shared);
     if let Some(url) = &settings.workspaces_endpoint {
         builder = builder.endpoint_url(url);

@@ -66,8 +66,11 @@ where
                 .to_string()
         }
         SdkError::TimeoutError(_) => "the request timed out".to_string(),
-        SdkError::DispatchFailure(_) => {
+        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
             format!("could not reach the endpoint: {}", DisplayErrorContext(err))
+        }
+        SdkError::DispatchFailure(_) => {
+            format!("the request was not sent: {}", DisplayErrorContext(err))
         }
         _ => DisplayErrorContext(err).to_string(),
     }

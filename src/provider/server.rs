@@ -186,9 +186,13 @@ impl WorkspacesProvider {
                 *self.aws.write().unwrap_or_else(|p| p.into_inner()) = Some(client);
                 Diagnostics::new()
             }
-            Err(e) => Diagnostic::error("Invalid provider configuration", e.to_string())
-                .at(AttrPath::root("region"))
-                .into(),
+            Err(e) => {
+                let d = Diagnostic::error("Invalid provider configuration", e.to_string());
+                match e {
+                    aws::ConnectError::NoRegion => d.at(AttrPath::root("region")).into(),
+                    aws::ConnectError::NoCredentials(_) => d.into(),
+                }
+            }
         }
     }
 

@@ -273,6 +273,10 @@ impl Workdir {
         }
     }
 
+    pub fn unset_env(&mut self, key: &str) {
+        self.env.retain(|(k, _)| k != key);
+    }
+
     pub fn set_env(&mut self, key: &str, value: &str) {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.to_string(), value.to_string()));
@@ -287,15 +291,12 @@ impl Workdir {
         cmd.args(args)
             .current_dir(self.dir.path())
             .stdin(Stdio::null());
-        for k in [
-            "AWS_PROFILE",
-            "AWS_REGION",
-            "AWS_DEFAULT_REGION",
-            "AWS_ENDPOINT_URL",
-            "TF_LOG",
-            "TF_LOG_PATH",
-        ] {
-            cmd.env_remove(k);
+        // Only what this work directory sets reaches Terraform: nothing of
+        // the developer's or CI's own AWS or Terraform environment.
+        for (k, _) in std::env::vars() {
+            if k.starts_with("AWS_") || k.starts_with("TF_") {
+                cmd.env_remove(k);
+            }
         }
         for (k, v) in &self.env {
             cmd.env(k, v);
@@ -329,6 +330,25 @@ impl Workdir {
         );
         (out.status.code().unwrap_or(-1), text)
     }
+}
+
+/// A configuration whose provider block is given verbatim.
+pub fn config_with_provider(provider_block: &str, image_id: &str, account: &str) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    workspaces = {{ source = "{SOURCE}" }}
+  }}
+}}
+
+{provider_block}
+
+resource "workspaces_image_permission" "a" {{
+  image_id          = "{image_id}"
+  shared_account_id = "{account}"
+}}
+"#
+    )
 }
 
 /// Provider block plus one permission resource per (name, account).
