@@ -40,6 +40,10 @@ fn lifecycle(terraform: Terraform, protocol: &str) {
     assert_eq!(moto.shared_accounts(&image), sorted(vec![A, B]));
     let log_text = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
+        log_text.contains("tls=true"),
+        "Terraform's AutoMTLS should be in use"
+    );
+    assert!(
         log_text.contains(&format!("protocol_version={protocol}")),
         "provider did not serve protocol {protocol}; log:\n{}",
         log_text
@@ -265,4 +269,28 @@ fn values_terraform_sends_round_trip_through_the_codec() {
             );
         }
     }
+}
+
+/// With TF_DISABLE_PLUGIN_TLS Terraform offers no client certificate and
+/// expects plaintext gRPC; the provider must follow.
+#[test]
+fn works_when_terraform_disables_plugin_tls() {
+    let moto = Moto::start();
+    let image = moto.seed_image();
+    let mut wd = Workdir::new(&common::terraform_on_path());
+    wd.set_env("TF_DISABLE_PLUGIN_TLS", "1");
+    let log = wd.dir.path().join("terraform.log");
+    wd.set_env("TF_LOG_PROVIDER", "DEBUG");
+    wd.set_env("TF_LOG_PATH", &log.display().to_string());
+    wd.write_config(&config(&moto.url, &image, &[("a", A)]));
+    wd.ok(&["init", "-no-color", "-input=false"]);
+    wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    assert_eq!(moto.shared_accounts(&image), sorted(vec![A]));
+    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        log_text.contains("tls=false") && !log_text.contains("tls=true"),
+        "expected plaintext"
+    );
+    wd.ok(&["destroy", "-no-color", "-input=false", "-auto-approve"]);
+    assert!(moto.shared_accounts(&image).is_empty());
 }
