@@ -261,6 +261,8 @@ fn values_terraform_sends_round_trip_through_the_codec() {
             "proposed_new_state",
             "planned_state",
             "prior_state",
+            "current_state",
+            "stored_state",
         ] {
             assert!(
                 checked.contains_key(what),

@@ -231,8 +231,11 @@ impl WorkspacesProvider {
                 )
                 .into());
             }
-            let v =
-                value::decode_json(raw_json, &ty).map_err(|e| codec_error("stored state", e))?;
+            let raw = DynamicValue {
+                msgpack: Vec::new(),
+                json: raw_json.to_vec(),
+            };
+            let v = Self::decode(&raw, &ty, "stored state")?;
             Self::encode(&v, &ty)
         };
         match run() {
