@@ -47,6 +47,13 @@ impl AwsError {
         }
     }
 
+    /// True when the request may have taken effect despite the error: no
+    /// HTTP answer (time-out, dropped connection) or a server-side 5xx. A
+    /// 4xx means AWS refused it and nothing changed.
+    pub fn outcome_unknown(&self) -> bool {
+        self.status.is_none_or(|s| s >= 500)
+    }
+
     pub fn is_code(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
     }

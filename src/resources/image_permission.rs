@@ -153,7 +153,14 @@ impl Resource for ImagePermission {
             };
         }
         if let Err(e) = aws.grant(&key.image_id, &key.account_id).await {
-            return StateResult::failed(None, aws_failure("creating", &key, &e));
+            let failure = aws_failure("creating", &key, &e);
+            // The grant may have happened anyway; if AWS now lists the
+            // account, keep the permission in state (tainted) so it is not
+            // left behind unrecorded.
+            let granted = e.outcome_unknown()
+                && matches!(aws.shared_accounts(&key.image_id).await,
+                            Ok(Some(accounts)) if accounts.contains(&key.account_id));
+            return StateResult::failed(granted.then(|| key.state()), failure);
         }
         // From here on the permission exists: every outcome keeps it in state.
         match aws.shared_accounts(&key.image_id).await {
