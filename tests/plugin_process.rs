@@ -460,3 +460,23 @@ async fn bad_requests_get_diagnostics_not_crashes() {
     );
     answers!(c.get_provider_schema(v6::get_provider_schema::Request {}));
 }
+
+/// A connection that never starts its TLS handshake must not hold up
+/// Terraform's own connection.
+#[tokio::test]
+async fn a_stalled_connection_does_not_block_other_clients() {
+    let id = terraform_like_client_identity();
+    let plugin = start(&[("PLUGIN_CLIENT_CERT", &id.cert_pem)]);
+    let _stalled = tokio::net::TcpStream::connect(plugin.addr)
+        .await
+        .expect("raw connect");
+    let served = tokio::time::timeout(Duration::from_secs(5), async {
+        let ch = channel(&plugin, Some(&id)).await;
+        v6::provider_client::ProviderClient::new(ch)
+            .get_provider_schema(v6::get_provider_schema::Request {})
+            .await
+            .is_ok()
+    })
+    .await;
+    assert_eq!(served, Ok(true));
+}

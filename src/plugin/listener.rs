@@ -11,6 +11,10 @@ use tokio::sync::{mpsc, watch};
 use tokio_rustls::server::TlsStream;
 use tokio_stream::wrappers::ReceiverStream;
 
+/// Terraform finishes its TLS handshake in milliseconds; a client that
+/// stalls longer is dropped rather than holding a task forever.
+const TLS_HANDSHAKE_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Binds 127.0.0.1, on a free port within `range` when one is given,
 /// starting the search at a varying place so that the many plugin processes
 /// Terraform starts at once do not all try the same ports first.
@@ -118,11 +122,13 @@ pub fn incoming(
                 Some(acceptor) => {
                     let (acceptor, tx) = (acceptor.clone(), tx.clone());
                     tokio::spawn(async move {
-                        match acceptor.accept(tcp).await {
-                            Ok(s) => {
+                        match tokio::time::timeout(TLS_HANDSHAKE_LIMIT, acceptor.accept(tcp)).await
+                        {
+                            Ok(Ok(s)) => {
                                 let _ = tx.send(Ok(Conn::Tls(Box::new(s)))).await;
                             }
-                            Err(e) => tracing::warn!(%peer, error = %e, "refused a TLS client"),
+                            Ok(Err(e)) => tracing::warn!(%peer, error = %e, "refused a TLS client"),
+                            Err(_) => tracing::warn!(%peer, "TLS handshake did not finish in time"),
                         }
                     });
                 }
