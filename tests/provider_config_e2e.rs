@@ -16,13 +16,12 @@ fn region_and_endpoint_come_from_the_aws_environment() {
     let mut wd = Workdir::new(&common::terraform_on_path());
     wd.set_env("AWS_REGION", common::REGION);
     wd.set_env("AWS_ENDPOINT_URL_WORKSPACES", &moto.url);
-    wd.write_config(&config_with_provider(
+    wd.init(&config_with_provider(
         r#"provider "workspaces" {}"#,
         &image,
         ACCOUNT,
     ));
-    wd.ok(&["init", "-no-color", "-input=false"]);
-    wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    wd.apply();
     assert_eq!(moto.shared_accounts(&image), vec![ACCOUNT]);
 }
 
@@ -54,9 +53,8 @@ fn a_named_profile_supplies_region_and_credentials() {
         "provider \"workspaces\" {{\n  profile = \"images\"\n  endpoints {{\n    workspaces = \"{}\"\n  }}\n}}",
         moto.url
     );
-    wd.write_config(&config_with_provider(&provider, &image, ACCOUNT));
-    wd.ok(&["init", "-no-color", "-input=false"]);
-    wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    wd.init(&config_with_provider(&provider, &image, ACCOUNT));
+    wd.apply();
     assert_eq!(moto.shared_accounts(&image), vec![ACCOUNT]);
 }
 
@@ -73,8 +71,7 @@ fn no_region_anywhere_is_a_clear_error() {
         "provider \"workspaces\" {{\n  endpoints {{\n    workspaces = \"{}\"\n  }}\n}}",
         moto.url
     );
-    wd.write_config(&config_with_provider(&provider, &image, ACCOUNT));
-    wd.ok(&["init", "-no-color", "-input=false"]);
+    wd.init(&config_with_provider(&provider, &image, ACCOUNT));
     let out = wd.run(&["apply", "-no-color", "-input=false", "-auto-approve"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
@@ -86,8 +83,7 @@ fn no_region_anywhere_is_a_clear_error() {
 fn invalid_provider_arguments_are_rejected_at_validate() {
     let wd = Workdir::new(&common::terraform_on_path());
     let provider = "provider \"workspaces\" {\n  region = \"Frankfurt\"\n  endpoints {\n    workspaces = \"localhost:5000\"\n  }\n}";
-    wd.write_config(&config_with_provider(provider, "wsi-123456789", ACCOUNT));
-    wd.ok(&["init", "-no-color", "-input=false"]);
+    wd.init(&config_with_provider(provider, "wsi-123456789", ACCOUNT));
     let out = wd.run(&["validate", "-no-color"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
@@ -115,8 +111,7 @@ fn missing_credentials_fail_provider_configuration_clearly() {
         common::REGION,
         moto.url
     );
-    wd.write_config(&config_with_provider(&provider, &image, ACCOUNT));
-    wd.ok(&["init", "-no-color", "-input=false"]);
+    wd.init(&config_with_provider(&provider, &image, ACCOUNT));
     let out = wd.run(&["plan", "-no-color", "-input=false"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());

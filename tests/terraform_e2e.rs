@@ -30,12 +30,10 @@ fn lifecycle(terraform: Terraform, protocol: &str) {
     // go-plugin forwards plain stderr lines at DEBUG.
     wd.set_env("TF_LOG_PROVIDER", "DEBUG");
     wd.set_env("TF_LOG_PATH", &log.display().to_string());
-    wd.write_config(&config(&moto.url, &image, &[("a", A), ("b", B)]));
-
-    wd.ok(&["init", "-no-color", "-input=false"]);
+    wd.init(&config(&moto.url, &image, &[("a", A), ("b", B)]));
 
     // Apply shares the image with both accounts.
-    let out = wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    let out = wd.apply();
     assert!(out.contains("2 added"), "{out}");
     assert_eq!(moto.shared_accounts(&image), sorted(vec![A, B]));
     let log_text = std::fs::read_to_string(&log).unwrap_or_default();
@@ -66,7 +64,7 @@ fn lifecycle(terraform: Terraform, protocol: &str) {
         text.contains("workspaces_image_permission.b will be created"),
         "{text}"
     );
-    wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    wd.apply();
     assert_eq!(moto.shared_accounts(&image), sorted(vec![A, B]));
 
     // Changing the account replaces: the old account loses access, the new gains it.
@@ -77,7 +75,7 @@ fn lifecycle(terraform: Terraform, protocol: &str) {
         text.contains("must be replaced") && text.contains("forces replacement"),
         "{text}"
     );
-    let out = wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    let out = wd.apply();
     assert!(out.contains("1 added, 0 changed, 1 destroyed"), "{out}");
     assert_eq!(moto.shared_accounts(&image), sorted(vec![A, C]));
 
@@ -106,7 +104,7 @@ fn lifecycle(terraform: Terraform, protocol: &str) {
     assert_eq!(code, 0, "import should leave nothing to change:\n{text}");
 
     // Destroy revokes everything.
-    let out = wd.ok(&["destroy", "-no-color", "-input=false", "-auto-approve"]);
+    let out = wd.destroy();
     assert!(out.contains("2 destroyed"), "{out}");
     assert!(moto.shared_accounts(&image).is_empty());
 }
@@ -138,8 +136,7 @@ fn importing_a_permission_that_does_not_exist_fails() {
     let moto = Moto::start();
     let image = moto.seed_image();
     let wd = Workdir::new(&common::terraform_on_path());
-    wd.write_config(&config(&moto.url, &image, &[("a", A)]));
-    wd.ok(&["init", "-no-color", "-input=false"]);
+    wd.init(&config(&moto.url, &image, &[("a", A)]));
     let out = wd.run(&[
         "import",
         "-no-color",
@@ -160,8 +157,7 @@ fn importing_a_permission_that_does_not_exist_fails() {
 fn importing_a_malformed_id_explains_the_format() {
     let moto = Moto::start();
     let wd = Workdir::new(&common::terraform_1_0_3());
-    wd.write_config(&config(&moto.url, "wsi-123456789", &[("a", A)]));
-    wd.ok(&["init", "-no-color", "-input=false"]);
+    wd.init(&config(&moto.url, "wsi-123456789", &[("a", A)]));
     let out = wd.run(&[
         "import",
         "-no-color",
@@ -185,8 +181,7 @@ fn invalid_ids_fail_validation_with_the_attribute_named() {
         let moto = Moto::start();
         let image = moto.seed_image();
         let wd = Workdir::new(&terraform);
-        wd.write_config(&config(&moto.url, &image, &[("a", "1234-5678-9012")]));
-        wd.ok(&["init", "-no-color", "-input=false"]);
+        wd.init(&config(&moto.url, &image, &[("a", "1234-5678-9012")]));
         let out = wd.run(&["plan", "-no-color", "-input=false"]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{}", terraform.version);
@@ -219,12 +214,11 @@ fn values_terraform_sends_round_trip_through_the_codec() {
         let capture = wd.dir.path().join("capture");
         std::fs::create_dir(&capture).unwrap();
         wd.set_env(tfws::provider::CAPTURE_ENV, &capture.display().to_string());
-        wd.write_config(&config(&moto.url, &image, &[("a", A)]));
-        wd.ok(&["init", "-no-color", "-input=false"]);
-        wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+        wd.init(&config(&moto.url, &image, &[("a", A)]));
+        wd.apply();
         // A fresh plan upgrades stored state, which arrives as JSON.
         wd.ok(&["plan", "-no-color", "-input=false"]);
-        wd.ok(&["destroy", "-no-color", "-input=false", "-auto-approve"]);
+        wd.destroy();
 
         let mut checked = std::collections::BTreeMap::<String, usize>::new();
         for entry in std::fs::read_dir(&capture).unwrap() {
@@ -284,15 +278,14 @@ fn works_when_terraform_disables_plugin_tls() {
     let log = wd.dir.path().join("terraform.log");
     wd.set_env("TF_LOG_PROVIDER", "DEBUG");
     wd.set_env("TF_LOG_PATH", &log.display().to_string());
-    wd.write_config(&config(&moto.url, &image, &[("a", A)]));
-    wd.ok(&["init", "-no-color", "-input=false"]);
-    wd.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    wd.init(&config(&moto.url, &image, &[("a", A)]));
+    wd.apply();
     assert_eq!(moto.shared_accounts(&image), sorted(vec![A]));
     let log_text = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
         log_text.contains("tls=false") && !log_text.contains("tls=true"),
         "expected plaintext"
     );
-    wd.ok(&["destroy", "-no-color", "-input=false", "-auto-approve"]);
+    wd.destroy();
     assert!(moto.shared_accounts(&image).is_empty());
 }

@@ -320,6 +320,20 @@ impl Workdir {
         stdout
     }
 
+    /// Writes the configuration and runs `terraform init`.
+    pub fn init(&self, hcl: &str) {
+        self.write_config(hcl);
+        self.ok(&["init", "-no-color", "-input=false"]);
+    }
+
+    pub fn apply(&self) -> String {
+        self.ok(&["apply", "-no-color", "-input=false", "-auto-approve"])
+    }
+
+    pub fn destroy(&self) -> String {
+        self.ok(&["destroy", "-no-color", "-input=false", "-auto-approve"])
+    }
+
     /// `terraform plan -detailed-exitcode`: 0 no changes, 2 changes.
     pub fn plan_exit_code(&self) -> (i32, String) {
         let out = self.run(&["plan", "-no-color", "-input=false", "-detailed-exitcode"]);
