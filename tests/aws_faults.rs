@@ -38,6 +38,13 @@ fn permissions(accounts: &[&str], next: Option<&str>) -> String {
     body.to_string()
 }
 
+/// DescribeWorkspaceImages saying the image exists.
+fn image_found() -> Scripted {
+    Scripted::ok(
+        &serde_json::json!({"Images": [{"ImageId": IMAGE, "State": "AVAILABLE"}]}).to_string(),
+    )
+}
+
 fn planned() -> Value {
     Value::object([
         ("id", Value::Unknown),
@@ -48,12 +55,15 @@ fn planned() -> Value {
 
 #[tokio::test]
 async fn access_denied_names_operation_code_message_and_request_id() {
-    let server = LoopbackAws::start(vec![Scripted::error(
-        400,
-        "AccessDeniedException",
-        "User is not authorized to perform workspaces:UpdateWorkspaceImagePermission",
-        "7f1c-request-id",
-    )]);
+    let server = LoopbackAws::start(vec![
+        image_found(),
+        Scripted::error(
+            400,
+            "AccessDeniedException",
+            "User is not authorized to perform workspaces:UpdateWorkspaceImagePermission",
+            "7f1c-request-id",
+        ),
+    ]);
     let aws = client(&server).await;
     let result = ImagePermission.create(&aws, &planned()).await;
     assert!(
@@ -77,12 +87,16 @@ async fn access_denied_names_operation_code_message_and_request_id() {
             d.detail
         );
     }
-    assert_eq!(server.targets(), vec!["UpdateWorkspaceImagePermission"]);
+    assert_eq!(
+        server.targets(),
+        vec!["DescribeWorkspaceImages", "UpdateWorkspaceImagePermission"]
+    );
 }
 
 #[tokio::test]
 async fn throttling_is_retried_by_the_sdk() {
     let server = LoopbackAws::start(vec![
+        image_found(),
         Scripted::error(400, "ThrottlingException", "Rate exceeded", "r1"),
         Scripted::ok("{}"),
         Scripted::ok(&permissions(&[ACCOUNT], None)),
@@ -94,6 +108,7 @@ async fn throttling_is_retried_by_the_sdk() {
     assert_eq!(
         server.targets(),
         vec![
+            "DescribeWorkspaceImages",
             "UpdateWorkspaceImagePermission",
             "UpdateWorkspaceImagePermission",
             "DescribeWorkspaceImagePermissions"
@@ -106,6 +121,7 @@ async fn grant_that_does_not_show_up_stays_in_state_as_an_error() {
     // The grant succeeded; if the read-back does not list the account, the
     // permission must still be recorded (tainted), never dropped.
     let server = LoopbackAws::start(vec![
+        image_found(),
         Scripted::ok("{}"),
         Scripted::ok(&permissions(&[], None)),
     ]);
@@ -236,6 +252,7 @@ async fn a_response_that_is_not_an_aws_error_is_reported_briefly() {
         request_id: "r4",
     };
     let server = LoopbackAws::start(vec![
+        image_found(),
         page.clone(),
         page.clone(),
         page,
@@ -256,6 +273,7 @@ async fn a_response_that_is_not_an_aws_error_is_reported_briefly() {
     assert_eq!(
         server.targets(),
         vec![
+            "DescribeWorkspaceImages",
             "UpdateWorkspaceImagePermission",
             "UpdateWorkspaceImagePermission",
             "UpdateWorkspaceImagePermission",
@@ -292,6 +310,7 @@ async fn an_endpoint_that_refuses_connections_is_named_as_unreachable() {
 async fn a_grant_that_failed_ambiguously_but_happened_stays_in_state() {
     let err = Scripted::error(503, "ServiceUnavailable", "try later", "r5");
     let server = LoopbackAws::start(vec![
+        image_found(),
         err.clone(),
         err.clone(),
         err,
@@ -310,6 +329,7 @@ async fn a_grant_that_failed_ambiguously_but_happened_stays_in_state() {
 async fn a_grant_that_failed_ambiguously_and_did_not_happen_leaves_nothing() {
     let err = Scripted::error(503, "ServiceUnavailable", "try later", "r6");
     let server = LoopbackAws::start(vec![
+        image_found(),
         err.clone(),
         err.clone(),
         err,
@@ -324,14 +344,35 @@ async fn a_grant_that_failed_ambiguously_and_did_not_happen_leaves_nothing() {
 #[tokio::test]
 async fn a_refused_grant_is_not_second_guessed() {
     // A 4xx means nothing changed: no describe call, nothing in state.
-    let server = LoopbackAws::start(vec![Scripted::error(
-        400,
-        "InvalidParameterValuesException",
-        "bad account",
-        "r7",
-    )]);
+    let server = LoopbackAws::start(vec![
+        image_found(),
+        Scripted::error(400, "InvalidParameterValuesException", "bad account", "r7"),
+    ]);
     let aws = client(&server).await;
     let result = ImagePermission.create(&aws, &planned()).await;
     assert!(result.state.is_none());
-    assert_eq!(server.targets(), vec!["UpdateWorkspaceImagePermission"]);
+    assert_eq!(
+        server.targets(),
+        vec!["DescribeWorkspaceImages", "UpdateWorkspaceImagePermission"]
+    );
+}
+
+#[tokio::test]
+async fn a_missing_image_is_reported_before_any_grant() {
+    let server = LoopbackAws::start(vec![Scripted::ok(r#"{"Images": []}"#)]);
+    let aws = client(&server).await;
+    let result = ImagePermission.create(&aws, &planned()).await;
+    let d = result.diagnostics.iter().next().expect("error");
+    assert_eq!(d.summary, "WorkSpaces image not found");
+    assert!(
+        d.detail.contains(IMAGE) && d.detail.contains("us-east-1"),
+        "{}",
+        d.detail
+    );
+    assert_eq!(
+        d.attribute.as_ref().map(|p| p.to_string()).as_deref(),
+        Some("image_id")
+    );
+    assert!(result.state.is_none());
+    assert_eq!(server.targets(), vec!["DescribeWorkspaceImages"]);
 }

@@ -289,3 +289,26 @@ fn works_when_terraform_disables_plugin_tls() {
     wd.destroy();
     assert!(moto.shared_accounts(&image).is_empty());
 }
+
+/// A well-formed ID of an image that does not exist fails at apply with a
+/// plain "not found" pointing at image_id; moto alone would answer the
+/// grant with an HTML 500.
+#[test]
+fn sharing_an_image_that_does_not_exist_says_so() {
+    let moto = Moto::start();
+    let wd = Workdir::new(&common::terraform_on_path());
+    wd.init(&config(&moto.url, "wsi-000000000", &[("a", A)]));
+    let out = wd.run(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("WorkSpaces image not found"), "{err}");
+    assert!(
+        err.contains("image_id          = \"wsi-000000000\""),
+        "{err}"
+    );
+    let state = wd.run(&["state", "list"]);
+    assert!(
+        String::from_utf8_lossy(&state.stdout).trim().is_empty(),
+        "nothing may enter state"
+    );
+}

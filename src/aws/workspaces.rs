@@ -18,6 +18,36 @@ impl Workspaces {
         Workspaces { client }
     }
 
+    /// The Region the client calls, for messages.
+    pub fn region(&self) -> String {
+        self.client
+            .config()
+            .region()
+            .map_or_else(|| "(unknown)".to_string(), |r| r.to_string())
+    }
+
+    /// Whether the image exists in this account and Region
+    /// (DescribeWorkspaceImages filtered to its ID).
+    pub async fn image_exists(&self, image_id: &str) -> Result<bool, AwsError> {
+        let out = self
+            .client
+            .describe_workspace_images()
+            .image_ids(image_id)
+            .send()
+            .await;
+        match out {
+            Ok(page) => Ok(page.images().iter().any(|i| i.image_id() == Some(image_id))),
+            Err(e) => {
+                let e = AwsError::from_sdk("DescribeWorkspaceImages", e);
+                if e.is_code(NOT_FOUND) {
+                    Ok(false)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
     /// Lets `account` copy the image (UpdateWorkspaceImagePermission with
     /// AllowCopyImage=true).
     pub async fn grant(&self, image_id: &str, account: &str) -> Result<(), AwsError> {

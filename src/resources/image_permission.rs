@@ -152,6 +152,27 @@ impl Resource for ImagePermission {
                 diagnostics: diags,
             };
         }
+        // Check first: a grant on a missing image fails obscurely on some
+        // endpoints (moto answers with an HTML 500, retried three times).
+        match aws.image_exists(&key.image_id).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return StateResult::failed(
+                    None,
+                    Diagnostic::error(
+                        "WorkSpaces image not found",
+                        format!(
+                        "There is no image {} in Region {} of this account. Images are shared per \
+                             Region, and only the account that owns an image can share it.",
+                        key.image_id,
+                        aws.region()
+                    ),
+                    )
+                    .at(AttrPath::root(IMAGE_ID)),
+                )
+            }
+            Err(e) => return StateResult::failed(None, aws_failure("creating", &key, &e)),
+        }
         if let Err(e) = aws.grant(&key.image_id, &key.account_id).await {
             let failure = aws_failure("creating", &key, &e);
             // The grant may have happened anyway; if AWS now lists the
