@@ -69,6 +69,21 @@ pub struct StateResponse {
     pub diagnostics: Diagnostics,
 }
 
+impl StateResponse {
+    /// Nothing was done: the state Terraform sent stands, with why.
+    fn unchanged(
+        state: &DynamicValue,
+        private: Vec<u8>,
+        diagnostics: Diagnostics,
+    ) -> StateResponse {
+        StateResponse {
+            new_state: Some(state.clone()),
+            private,
+            diagnostics,
+        }
+    }
+}
+
 pub struct ImportedResource {
     pub type_name: String,
     pub state: DynamicValue,
@@ -271,21 +286,11 @@ impl WorkspacesProvider {
             }
         };
         if state.is_null() {
-            return StateResponse {
-                new_state: Some(current.clone()),
-                private,
-                ..StateResponse::default()
-            };
+            return StateResponse::unchanged(current, private, Diagnostics::new());
         }
         let aws = match self.clients() {
             Ok(a) => a,
-            Err(diagnostics) => {
-                return StateResponse {
-                    new_state: Some(current.clone()),
-                    private,
-                    diagnostics,
-                }
-            }
+            Err(diagnostics) => return StateResponse::unchanged(current, private, diagnostics),
         };
         Self::finish(res.read(&aws, &state).await, &ty, private)
     }
@@ -376,46 +381,24 @@ impl WorkspacesProvider {
             let planned = Self::decode(&req.planned_state, &ty, "planned state")?;
             Ok::<_, Diagnostics>((res, ty, prior, planned))
         })();
+        let private = req.planned_private.clone();
         let (res, ty, prior, planned) = match prepared {
             Ok(p) => p,
-            // Nothing was done, so the prior state stands.
             Err(diagnostics) => {
-                return StateResponse {
-                    new_state: Some(req.prior_state.clone()),
-                    diagnostics,
-                    ..Default::default()
-                }
+                return StateResponse::unchanged(&req.prior_state, private, diagnostics)
             }
         };
         let aws = match self.clients() {
             Ok(a) => a,
             Err(diagnostics) => {
-                return StateResponse {
-                    new_state: Some(req.prior_state.clone()),
-                    diagnostics,
-                    ..Default::default()
-                }
+                return StateResponse::unchanged(&req.prior_state, private, diagnostics)
             }
         };
-        let private = req.planned_private.clone();
         if planned.is_null() {
             let diagnostics = res.delete(&aws, &prior).await;
             // A failed delete keeps the object in state: it still exists.
-            let kept = if diagnostics.has_errors() {
-                prior
-            } else {
-                Value::Null
-            };
-            let mut resp = Self::finish(
-                StateResult {
-                    state: Some(kept),
-                    diagnostics: Diagnostics::new(),
-                },
-                &ty,
-                private,
-            );
-            resp.diagnostics.extend(diagnostics);
-            return resp;
+            let state = diagnostics.has_errors().then_some(prior);
+            return Self::finish(StateResult { state, diagnostics }, &ty, private);
         }
         let result = if prior.is_null() {
             res.create(&aws, &planned).await
