@@ -51,19 +51,22 @@ impl Key {
     }
 
     fn check(&self) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        if let Err(msg) = check_image_id(&self.image_id) {
-            diags.push(
-                Diagnostic::error("Invalid WorkSpaces image ID", msg).at(AttrPath::root(IMAGE_ID)),
-            );
-        }
-        if let Err(msg) = check_account_id(&self.account_id) {
-            diags.push(
-                Diagnostic::error("Invalid AWS account ID", msg).at(AttrPath::root(ACCOUNT_ID)),
-            );
-        }
-        diags
+        check_ids(Some(&self.image_id), Some(&self.account_id))
     }
+}
+
+/// Checks whichever of the two IDs is known, pointing at its attribute.
+fn check_ids(image_id: Option<&str>, account_id: Option<&str>) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    if let Some(Err(msg)) = image_id.map(check_image_id) {
+        diags.push(
+            Diagnostic::error("Invalid WorkSpaces image ID", msg).at(AttrPath::root(IMAGE_ID)),
+        );
+    }
+    if let Some(Err(msg)) = account_id.map(check_account_id) {
+        diags.push(Diagnostic::error("Invalid AWS account ID", msg).at(AttrPath::root(ACCOUNT_ID)));
+    }
+    diags
 }
 
 fn aws_failure(action: &str, key: &Key, err: &AwsError) -> Diagnostic {
@@ -115,23 +118,10 @@ impl Resource for ImagePermission {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        if let Some(Value::String(image)) = config.attr(IMAGE_ID) {
-            if let Err(msg) = check_image_id(image) {
-                diags.push(
-                    Diagnostic::error("Invalid WorkSpaces image ID", msg)
-                        .at(AttrPath::root(IMAGE_ID)),
-                );
-            }
-        }
-        if let Some(Value::String(account)) = config.attr(ACCOUNT_ID) {
-            if let Err(msg) = check_account_id(account) {
-                diags.push(
-                    Diagnostic::error("Invalid AWS account ID", msg).at(AttrPath::root(ACCOUNT_ID)),
-                );
-            }
-        }
-        diags
+        check_ids(
+            config.attr(IMAGE_ID).and_then(Value::as_str),
+            config.attr(ACCOUNT_ID).and_then(Value::as_str),
+        )
     }
 
     fn modify_plan(&self, planned: &mut Value) {
