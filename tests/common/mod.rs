@@ -346,41 +346,11 @@ impl Workdir {
     }
 }
 
-/// A configuration whose provider block is given verbatim.
-pub fn config_with_provider(provider_block: &str, image_id: &str, account: &str) -> String {
-    format!(
-        r#"terraform {{
-  required_providers {{
-    workspaces = {{ source = "{SOURCE}" }}
-  }}
-}}
-
-{provider_block}
-
-resource "workspaces_image_permission" "a" {{
-  image_id          = "{image_id}"
-  shared_account_id = "{account}"
-}}
-"#
-    )
-}
-
-/// Provider block plus one permission resource per (name, account).
-pub fn config(endpoint: &str, image_id: &str, grants: &[(&str, &str)]) -> String {
+/// The required_providers block, the given provider block, and one
+/// permission resource per (name, account).
+fn render(provider_block: &str, image_id: &str, grants: &[(&str, &str)]) -> String {
     let mut hcl = format!(
-        r#"terraform {{
-  required_providers {{
-    workspaces = {{ source = "{SOURCE}" }}
-  }}
-}}
-
-provider "workspaces" {{
-  region = "{REGION}"
-  endpoints {{
-    workspaces = "{endpoint}"
-  }}
-}}
-"#
+        "terraform {{\n  required_providers {{\n    workspaces = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\n{provider_block}\n"
     );
     for (name, account) in grants {
         hcl.push_str(&format!(
@@ -388,4 +358,18 @@ provider "workspaces" {{
         ));
     }
     hcl
+}
+
+/// A configuration whose provider block is given verbatim, sharing the
+/// image with one account as `workspaces_image_permission.a`.
+pub fn config_with_provider(provider_block: &str, image_id: &str, account: &str) -> String {
+    render(provider_block, image_id, &[("a", account)])
+}
+
+/// Provider block for moto, plus one permission resource per (name, account).
+pub fn config(endpoint: &str, image_id: &str, grants: &[(&str, &str)]) -> String {
+    let provider = format!(
+        "provider \"workspaces\" {{\n  region = \"{REGION}\"\n  endpoints {{\n    workspaces = \"{endpoint}\"\n  }}\n}}"
+    );
+    render(&provider, image_id, grants)
 }
