@@ -34,7 +34,7 @@ provider_installation {
 }
 TFRC
 export TF_CLI_CONFIG_FILE=$work/cli.tfrc
-echo "Using $("$terraform" version | head -1) ($terraform)"
+echo "Using $(first_line "$terraform" version) ($terraform)"
 cp examples/main.tf "$work/config/"
 
 step "Starting moto (local WorkSpaces API)"
@@ -59,7 +59,10 @@ tf() { (cd "$work/config" && "$terraform" "$@" -no-color); }
 export TF_VAR_workspaces_endpoint=$endpoint TF_VAR_image_id=$image
 
 step "terraform init"
-tf init -input=false | grep -E 'Installed|Terraform has been successfully initialized'
+init_out=$(tf init -input=false)
+# Show only the lines that matter; grep reads all of its input, and the
+# output is captured first, so no pipe closes early.
+grep -E 'Installed|Terraform has been successfully initialized' <<< "$init_out"
 
 step "terraform apply: share with 111122223333 and 444455556666"
 export TF_VAR_shared_account_ids='["111122223333","444455556666"]'

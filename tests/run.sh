@@ -14,9 +14,9 @@ mkdir -p "$repo/target/tools"
 export TF_CLI_CONFIG_FILE=$repo/target/tools/empty.tfrc
 : > "$TF_CLI_CONFIG_FILE"
 echo "Terraform versions the end-to-end tests run:"
-echo "  $("$TFWS_TERRAFORM_1_0_3" version | head -1) ($TFWS_TERRAFORM_1_0_3)"
+echo "  $(first_line "$TFWS_TERRAFORM_1_0_3" version) ($TFWS_TERRAFORM_1_0_3)"
 if command -v terraform >/dev/null; then
-  echo "  $(terraform version | head -1) ($(command -v terraform))"
+  echo "  $(first_line terraform version) ($(command -v terraform))"
 else
   echo "  no terraform on PATH: the PATH-Terraform tests will fail" >&2
 fi
