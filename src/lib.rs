@@ -8,6 +8,7 @@ pub mod plugin;
 pub mod protocol;
 pub mod provider;
 pub mod resources;
+pub mod schema;
 pub mod value;
 
 /// Code generated from proto/ by build.rs.

@@ -6,7 +6,7 @@ mod common;
 use common::loopback_http::{LoopbackAws, Scripted};
 use tfws::aws::{connect, ClientSettings, Workspaces};
 use tfws::resources::image_permission::ImagePermission;
-use tfws::resources::Resource;
+use tfws::resources::{Context, Resource};
 use tfws::value::Value;
 
 const IMAGE: &str = "wsi-123456789";
@@ -72,7 +72,9 @@ async fn access_denied_names_operation_code_message_and_request_id() {
         ),
     ]);
     let aws = client(&server).await;
-    let result = ImagePermission.create(&aws, &planned()).await;
+    let result = ImagePermission
+        .create(&Context::new(aws.clone()), &planned())
+        .await;
     assert!(
         result.state.is_none(),
         "nothing was granted, so nothing enters state"
@@ -109,7 +111,9 @@ async fn throttling_is_retried_by_the_sdk() {
         Scripted::ok(&permissions(&[ACCOUNT], None)),
     ]);
     let aws = client(&server).await;
-    let result = ImagePermission.create(&aws, &planned()).await;
+    let result = ImagePermission
+        .create(&Context::new(aws.clone()), &planned())
+        .await;
     assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
     assert!(result.state.is_some());
     assert_eq!(
@@ -133,7 +137,9 @@ async fn grant_that_does_not_show_up_stays_in_state_as_an_error() {
         Scripted::ok(&permissions(&[], None)),
     ]);
     let aws = client(&server).await;
-    let result = ImagePermission.create(&aws, &planned()).await;
+    let result = ImagePermission
+        .create(&Context::new(aws.clone()), &planned())
+        .await;
     assert!(result.diagnostics.has_errors());
     assert_eq!(
         result
@@ -198,7 +204,9 @@ async fn read_of_a_deleted_image_removes_the_resource() {
     )]);
     let aws = client(&server).await;
     let current = recorded();
-    let result = ImagePermission.read(&aws, &current).await;
+    let result = ImagePermission
+        .read(&Context::new(aws.clone()), &current)
+        .await;
     assert!(result.diagnostics.is_empty());
     assert!(result.state.is_none());
 }
@@ -208,7 +216,9 @@ async fn delete_of_an_already_revoked_permission_makes_no_revoke_call() {
     let server = LoopbackAws::start(vec![Scripted::ok(&permissions(&["999999999999"], None))]);
     let aws = client(&server).await;
     let prior = recorded();
-    let diags = ImagePermission.delete(&aws, &prior).await;
+    let diags = ImagePermission
+        .delete(&Context::new(aws.clone()), &prior)
+        .await;
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(server.targets(), vec!["DescribeWorkspaceImagePermissions"]);
 }
@@ -226,7 +236,9 @@ async fn failed_revoke_is_reported_with_the_aws_error() {
     ]);
     let aws = client(&server).await;
     let prior = recorded();
-    let diags = ImagePermission.delete(&aws, &prior).await;
+    let diags = ImagePermission
+        .delete(&Context::new(aws.clone()), &prior)
+        .await;
     let d = diags.iter().next().expect("error");
     assert!(
         d.summary
@@ -260,7 +272,9 @@ async fn a_response_that_is_not_an_aws_error_is_reported_briefly() {
         Scripted::ok(&permissions(&[], None)),
     ]);
     let aws = client(&server).await;
-    let result = ImagePermission.create(&aws, &planned()).await;
+    let result = ImagePermission
+        .create(&Context::new(aws.clone()), &planned())
+        .await;
     let d = result.diagnostics.iter().next().expect("error");
     assert!(d.detail.contains("StatusCode: 500"), "{}", d.detail);
     assert!(
@@ -297,7 +311,9 @@ async fn an_endpoint_that_refuses_connections_is_named_as_unreachable() {
         requests: Default::default(),
     };
     let aws = client(&server).await;
-    let result = ImagePermission.create(&aws, &planned()).await;
+    let result = ImagePermission
+        .create(&Context::new(aws.clone()), &planned())
+        .await;
     let d = result.diagnostics.iter().next().expect("error");
     assert!(
         d.detail.contains("could not reach the endpoint"),
@@ -319,7 +335,9 @@ async fn ambiguous_grant(listed: &[&str]) -> tfws::resources::StateResult {
         Scripted::ok(&permissions(listed, None)),
     ]);
     let aws = client(&server).await;
-    ImagePermission.create(&aws, &planned()).await
+    ImagePermission
+        .create(&Context::new(aws.clone()), &planned())
+        .await
 }
 
 #[tokio::test]
@@ -347,7 +365,9 @@ async fn a_refused_grant_is_not_second_guessed() {
         Scripted::error(400, "InvalidParameterValuesException", "bad account", "r7"),
     ]);
     let aws = client(&server).await;
-    let result = ImagePermission.create(&aws, &planned()).await;
+    let result = ImagePermission
+        .create(&Context::new(aws.clone()), &planned())
+        .await;
     assert!(result.state.is_none());
     assert_eq!(
         server.targets(),
@@ -359,7 +379,9 @@ async fn a_refused_grant_is_not_second_guessed() {
 async fn a_missing_image_is_reported_before_any_grant() {
     let server = LoopbackAws::start(vec![Scripted::ok(r#"{"Images": []}"#)]);
     let aws = client(&server).await;
-    let result = ImagePermission.create(&aws, &planned()).await;
+    let result = ImagePermission
+        .create(&Context::new(aws.clone()), &planned())
+        .await;
     let d = result.diagnostics.iter().next().expect("error");
     assert_eq!(d.summary, "WorkSpaces image not found");
     assert!(

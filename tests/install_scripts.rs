@@ -118,5 +118,9 @@ fn no_script_ends_a_pipeline_in_head_or_grep_q() {
             }
         }
     }
-    assert!(racy.is_empty(), "pipelines ending early:\n{}", racy.join("\n"));
+    assert!(
+        racy.is_empty(),
+        "pipelines ending early:\n{}",
+        racy.join("\n")
+    );
 }

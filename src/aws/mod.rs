@@ -7,4 +7,4 @@ mod workspaces;
 
 pub use client::{connect, ClientSettings, ConnectError};
 pub use error::AwsError;
-pub use workspaces::Workspaces;
+pub use workspaces::{ImageInfo, Workspaces};

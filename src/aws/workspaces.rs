@@ -8,6 +8,19 @@ const PAGE_SIZE: i32 = 25;
 /// Error codes by which WorkSpaces says the image does not exist.
 const NOT_FOUND: &str = "ResourceNotFoundException";
 
+/// What DescribeWorkspaceImages says of one image.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageInfo {
+    pub image_id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub owner_account_id: Option<String>,
+    /// AVAILABLE, PENDING or ERROR.
+    pub state: Option<String>,
+    /// DEFAULT, or DEDICATED for BYOL images.
+    pub required_tenancy: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Workspaces {
     client: aws_sdk_workspaces::Client,
@@ -29,23 +42,41 @@ impl Workspaces {
     /// Whether the image exists in this account and Region
     /// (DescribeWorkspaceImages filtered to its ID).
     pub async fn image_exists(&self, image_id: &str) -> Result<bool, AwsError> {
+        Ok(self.describe_image(image_id).await?.is_some())
+    }
+
+    /// The image as DescribeWorkspaceImages reports it; `None` when there is
+    /// no such image in this account and Region.
+    pub async fn describe_image(&self, image_id: &str) -> Result<Option<ImageInfo>, AwsError> {
         let out = self
             .client
             .describe_workspace_images()
             .image_ids(image_id)
             .send()
             .await;
-        match out {
-            Ok(page) => Ok(page.images().iter().any(|i| i.image_id() == Some(image_id))),
+        let page = match out {
+            Ok(page) => page,
             Err(e) => {
                 let e = AwsError::from_sdk("DescribeWorkspaceImages", e);
-                if e.is_code(NOT_FOUND) {
-                    Ok(false)
+                return if e.is_code(NOT_FOUND) {
+                    Ok(None)
                 } else {
                     Err(e)
-                }
+                };
             }
-        }
+        };
+        Ok(page
+            .images()
+            .iter()
+            .find(|i| i.image_id() == Some(image_id))
+            .map(|i| ImageInfo {
+                image_id: image_id.to_string(),
+                name: i.name().map(str::to_string),
+                description: i.description().map(str::to_string),
+                owner_account_id: i.owner_account_id().map(str::to_string),
+                state: i.state().map(|s| s.as_str().to_string()),
+                required_tenancy: i.required_tenancy().map(|t| t.as_str().to_string()),
+            }))
     }
 
     /// Lets `account` copy the image (UpdateWorkspaceImagePermission with

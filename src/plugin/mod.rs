@@ -14,10 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Largest gRPC message we accept or send; Terraform asks for up to 64 MiB
-/// on schema calls, and HashiCorp's SDKs allow 256 MiB.
-pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
-
 /// How long in-flight calls get to finish once Terraform asks us to stop;
 /// go-plugin kills the process after two seconds anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);

@@ -15,6 +15,10 @@ use crate::provider::WorkspacesProvider;
 use std::pin::Pin;
 use std::sync::Arc;
 
+/// Largest gRPC message we accept or send; Terraform asks for up to 64 MiB
+/// on schema calls, and HashiCorp's SDKs allow 256 MiB.
+pub const MAX_MESSAGE_BYTES: usize = 256 << 20;
+
 /// Serves the provider core over one protocol version.
 #[derive(Clone)]
 pub struct Adapter {

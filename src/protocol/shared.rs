@@ -6,8 +6,8 @@ macro_rules! conversions {
     ($pb:ident) => {
         use crate::diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
         use crate::proto::$pb as pb;
-        use crate::provider::schema::{Block, Nesting, Schema};
         use crate::provider::DynamicValue;
+        use crate::schema::{Block, Nesting, Schema};
 
         pub fn dv_in(v: Option<pb::DynamicValue>) -> DynamicValue {
             v.map(|v| DynamicValue {
@@ -257,7 +257,7 @@ macro_rules! provider_service_impl {
                 proposed_new_state: convert::dv_in(r.proposed_new_state),
                 config: convert::dv_in(r.config),
                 prior_private: r.prior_private,
-            });
+            }).await;
             reply!(pb::plan_resource_change::Response {
                 planned_state: out.planned_state.map(convert::dv_out),
                 requires_replace: out.requires_replace.into_iter().map(convert::path_out).collect(),

@@ -9,8 +9,8 @@ mod convert {
 
 pub fn service(adapter: Adapter) -> pb::provider_server::ProviderServer<Adapter> {
     pb::provider_server::ProviderServer::new(adapter)
-        .max_decoding_message_size(crate::plugin::MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(crate::plugin::MAX_MESSAGE_BYTES)
+        .max_decoding_message_size(super::MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(super::MAX_MESSAGE_BYTES)
 }
 
 provider_service! {

@@ -1,8 +1,9 @@
 //! The provider block: `region`, `profile`, `endpoints { workspaces }`.
 
-use super::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 use crate::aws::ClientSettings;
 use crate::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::resources::{SharingGuard, DEFAULT_CONCURRENCY};
+use crate::schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 use crate::value::{Type, Value};
 
 pub fn schema() -> Schema {
@@ -43,9 +44,18 @@ pub fn schema() -> Schema {
     }
 }
 
+/// Everything the provider block sets: how to reach AWS, and the settings
+/// resources work with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub client: ClientSettings,
+    pub guard: SharingGuard,
+    pub concurrency: usize,
+}
+
 /// Reads the provider block. `Ok(None)` when some value is not known yet
 /// (it depends on a resource), in which case configuration waits.
-pub fn parse(config: &Value) -> Result<Option<ClientSettings>, Diagnostics> {
+pub fn parse(config: &Value) -> Result<Option<Settings>, Diagnostics> {
     if !config.is_wholly_known() {
         return Ok(None);
     }
@@ -54,10 +64,14 @@ pub fn parse(config: &Value) -> Result<Option<ClientSettings>, Diagnostics> {
         return Err(diags);
     }
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
-    Ok(Some(ClientSettings {
-        region: text(config.attr("region")),
-        profile: text(config.attr("profile")),
-        workspaces_endpoint: text(endpoint(config)),
+    Ok(Some(Settings {
+        client: ClientSettings {
+            region: text(config.attr("region")),
+            profile: text(config.attr("profile")),
+            workspaces_endpoint: text(endpoint(config)),
+        },
+        guard: SharingGuard::default(),
+        concurrency: DEFAULT_CONCURRENCY,
     }))
 }
 
@@ -133,12 +147,12 @@ mod tests {
         ))
         .unwrap()
         .unwrap();
-        assert_eq!(s.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(s.client.region.as_deref(), Some("eu-west-1"));
         assert_eq!(
-            s.workspaces_endpoint.as_deref(),
+            s.client.workspaces_endpoint.as_deref(),
             Some("http://127.0.0.1:5000")
         );
-        assert_eq!(s.profile, None);
+        assert_eq!(s.client.profile, None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 mod capture;
 pub mod config;
-pub mod schema;
+
 mod server;
 
 pub use capture::CAPTURE_ENV;

@@ -2,10 +2,11 @@
 //! protocol adapters (tfplugin5 and tfplugin6) translate onto. It decodes
 //! values against schemas, plans changes, and dispatches to resources.
 
-use super::{config, schema::Schema};
-use crate::aws::{self, Workspaces};
+use super::config;
+use crate::aws;
 use crate::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::resources::{self, Resource, StateResult};
+use crate::resources::{self, Context, Resource, StateResult};
+use crate::schema::Schema;
 use crate::value::{self, Type, Value};
 use std::sync::RwLock;
 
@@ -97,7 +98,7 @@ pub struct ImportResponse {
 
 pub struct WorkspacesProvider {
     resources: Vec<Box<dyn Resource>>,
-    aws: RwLock<Option<Workspaces>>,
+    context: RwLock<Option<Context>>,
 }
 
 impl Default for WorkspacesProvider {
@@ -117,7 +118,7 @@ impl WorkspacesProvider {
     pub fn new() -> WorkspacesProvider {
         WorkspacesProvider {
             resources: resources::all(),
-            aws: RwLock::new(None),
+            context: RwLock::new(None),
         }
     }
 
@@ -167,9 +168,17 @@ impl WorkspacesProvider {
         })
     }
 
-    fn clients(&self) -> Result<Workspaces, Diagnostics> {
-        let guard = self.aws.read().unwrap_or_else(|p| p.into_inner());
-        guard.clone().ok_or_else(|| {
+    /// The configured context, if ConfigureProvider has run with a wholly
+    /// known provider block.
+    fn configured(&self) -> Option<Context> {
+        self.context
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn context(&self) -> Result<Context, Diagnostics> {
+        self.configured().ok_or_else(|| {
             Diagnostic::error(
                 "Provider not configured",
                 "The workspaces provider has no AWS configuration yet. This happens when the provider block \
@@ -196,9 +205,14 @@ impl WorkspacesProvider {
             Ok(None) => return Diagnostics::new(),
             Err(d) => return d,
         };
-        match aws::connect(&settings).await {
+        match aws::connect(&settings.client).await {
             Ok(client) => {
-                *self.aws.write().unwrap_or_else(|p| p.into_inner()) = Some(client);
+                let context = Context {
+                    aws: client,
+                    guard: settings.guard,
+                    concurrency: settings.concurrency,
+                };
+                *self.context.write().unwrap_or_else(|p| p.into_inner()) = Some(context);
                 Diagnostics::new()
             }
             Err(e) => {
@@ -288,11 +302,11 @@ impl WorkspacesProvider {
         if state.is_null() {
             return StateResponse::unchanged(current, private, Diagnostics::new());
         }
-        let aws = match self.clients() {
-            Ok(a) => a,
+        let ctx = match self.context() {
+            Ok(c) => c,
             Err(diagnostics) => return StateResponse::unchanged(current, private, diagnostics),
         };
-        Self::finish(res.read(&aws, &state).await, &ty, private)
+        Self::finish(res.read(&ctx, &state).await, &ty, private)
     }
 
     fn finish(result: StateResult, ty: &Type, private: Vec<u8>) -> StateResponse {
@@ -315,8 +329,8 @@ impl WorkspacesProvider {
         }
     }
 
-    pub fn plan_resource_change(&self, req: &PlanRequest) -> PlanResponse {
-        match self.plan(req) {
+    pub async fn plan_resource_change(&self, req: &PlanRequest) -> PlanResponse {
+        match self.plan(req).await {
             Ok(resp) => resp,
             Err(diagnostics) => PlanResponse {
                 diagnostics,
@@ -325,7 +339,7 @@ impl WorkspacesProvider {
         }
     }
 
-    fn plan(&self, req: &PlanRequest) -> Result<PlanResponse, Diagnostics> {
+    async fn plan(&self, req: &PlanRequest) -> Result<PlanResponse, Diagnostics> {
         let (res, schema, ty) = self.resource(&req.type_name)?;
         let prior = Self::decode(&req.prior_state, &ty, "prior state")?;
         let proposed = Self::decode(&req.proposed_new_state, &ty, "proposed new state")?;
@@ -338,7 +352,7 @@ impl WorkspacesProvider {
                 ..PlanResponse::default()
             });
         }
-        let diagnostics = res.validate(&config);
+        let mut diagnostics = res.validate(&config);
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
@@ -353,7 +367,11 @@ impl WorkspacesProvider {
                     }
                 }
             }
-            res.modify_plan(&mut planned);
+            let ctx = self.configured();
+            diagnostics.extend(res.plan(ctx.as_ref(), &prior, &mut planned).await);
+            if diagnostics.has_errors() {
+                return Err(diagnostics);
+            }
         }
         let requires_replace = if prior.is_null() {
             Vec::new()
@@ -388,22 +406,22 @@ impl WorkspacesProvider {
                 return StateResponse::unchanged(&req.prior_state, private, diagnostics)
             }
         };
-        let aws = match self.clients() {
-            Ok(a) => a,
+        let ctx = match self.context() {
+            Ok(c) => c,
             Err(diagnostics) => {
                 return StateResponse::unchanged(&req.prior_state, private, diagnostics)
             }
         };
         if planned.is_null() {
-            let diagnostics = res.delete(&aws, &prior).await;
+            let diagnostics = res.delete(&ctx, &prior).await;
             // A failed delete keeps the object in state: it still exists.
             let state = diagnostics.has_errors().then_some(prior);
             return Self::finish(StateResult { state, diagnostics }, &ty, private);
         }
         let result = if prior.is_null() {
-            res.create(&aws, &planned).await
+            res.create(&ctx, &planned).await
         } else {
-            res.update(&aws, &prior, &planned).await
+            res.update(&ctx, &prior, &planned).await
         };
         Self::finish(result, &ty, private)
     }

@@ -11,10 +11,10 @@
 //! - import: `<image_id>/<shared_account_id>`.
 
 use super::ids::{check_account_id, check_image_id};
-use super::{Resource, StateResult};
+use super::{Context, Resource, StateResult};
 use crate::aws::{AwsError, Workspaces};
 use crate::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::provider::schema::{Attribute, Block, Schema};
+use crate::schema::{Attribute, Block, Schema};
 use crate::value::{Type, Value};
 
 pub const TYPE_NAME: &str = "workspaces_image_permission";
@@ -84,6 +84,14 @@ fn unknown_key(action: &str) -> Diagnostic {
     )
 }
 
+/// The ID is known at plan time once both arguments are.
+fn set_planned_id(planned: &mut Value) {
+    let id = Key::from_value(planned).map_or(Value::Unknown, |k| Value::string(k.id()));
+    if let Value::Object(attrs) = planned {
+        attrs.insert("id".to_string(), id);
+    }
+}
+
 #[tonic::async_trait]
 impl Resource for ImagePermission {
     fn type_name(&self) -> &'static str {
@@ -124,14 +132,18 @@ impl Resource for ImagePermission {
         )
     }
 
-    fn modify_plan(&self, planned: &mut Value) {
-        let id = Key::from_value(planned).map_or(Value::Unknown, |k| Value::string(k.id()));
-        if let Value::Object(attrs) = planned {
-            attrs.insert("id".to_string(), id);
-        }
+    async fn plan(
+        &self,
+        _ctx: Option<&Context>,
+        _prior: &Value,
+        planned: &mut Value,
+    ) -> Diagnostics {
+        set_planned_id(planned);
+        Diagnostics::new()
     }
 
-    async fn create(&self, aws: &Workspaces, planned: &Value) -> StateResult {
+    async fn create(&self, ctx: &Context, planned: &Value) -> StateResult {
+        let aws = &ctx.aws;
         let Some(key) = Key::from_value(planned) else {
             return StateResult::failed(None, unknown_key("creating"));
         };
@@ -192,7 +204,8 @@ impl Resource for ImagePermission {
         }
     }
 
-    async fn read(&self, aws: &Workspaces, current: &Value) -> StateResult {
+    async fn read(&self, ctx: &Context, current: &Value) -> StateResult {
+        let aws = &ctx.aws;
         let Some(key) = Key::from_value(current) else {
             return StateResult::failed(Some(current.clone()), unknown_key("reading"));
         };
@@ -212,7 +225,8 @@ impl Resource for ImagePermission {
         }
     }
 
-    async fn delete(&self, aws: &Workspaces, prior: &Value) -> Diagnostics {
+    async fn delete(&self, ctx: &Context, prior: &Value) -> Diagnostics {
+        let aws = &ctx.aws;
         let Some(key) = Key::from_value(prior) else {
             return unknown_key("deleting").into();
         };
@@ -298,13 +312,13 @@ mod tests {
             Value::string("wsi-123456789"),
             Value::string("111122223333"),
         );
-        ImagePermission.modify_plan(&mut planned);
+        set_planned_id(&mut planned);
         assert_eq!(
             planned.attr("id"),
             Some(&Value::string("wsi-123456789/111122223333"))
         );
         let mut planned = config(Value::string("wsi-123456789"), Value::Unknown);
-        ImagePermission.modify_plan(&mut planned);
+        set_planned_id(&mut planned);
         assert_eq!(planned.attr("id"), Some(&Value::Unknown));
     }
 

@@ -2,13 +2,41 @@
 //! the create/read/update/delete/import operations. The provider core
 //! handles planning, the value codec and the protocol around them.
 
+pub mod guard;
 pub mod ids;
 pub mod image_permission;
 
+pub use guard::SharingGuard;
+
 use crate::aws::Workspaces;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::provider::schema::Schema;
+use crate::schema::Schema;
 use crate::value::Value;
+
+/// What every resource operation works with once the provider is
+/// configured: the AWS client and the provider-level settings.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub aws: Workspaces,
+    /// `allowed_/forbidden_shared_account_ids` from the provider block.
+    pub guard: SharingGuard,
+    /// How many grants or revokes one resource runs at once.
+    pub concurrency: usize,
+}
+
+/// Default for [`Context::concurrency`]: WorkSpaces throttles its API per
+/// account at a few requests a second, so more in flight only buys retries.
+pub const DEFAULT_CONCURRENCY: usize = 5;
+
+impl Context {
+    pub fn new(aws: Workspaces) -> Context {
+        Context {
+            aws,
+            guard: SharingGuard::default(),
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+}
 
 /// The state a resource operation leaves behind, with what went wrong.
 /// An error with `Some` state means the remote change happened (at least in
@@ -51,15 +79,25 @@ pub trait Resource: Send + Sync {
         Diagnostics::new()
     }
 
-    /// Sets computed attributes that can be known at plan time.
-    fn modify_plan(&self, _planned: &mut Value) {}
+    /// Completes a create or update plan: sets computed attributes that can
+    /// be known now and checks what needs the provider's settings or AWS
+    /// (guards, the image's owner). `ctx` is `None` when the provider is
+    /// not configured yet (its block depends on unknown values).
+    async fn plan(
+        &self,
+        _ctx: Option<&Context>,
+        _prior: &Value,
+        _planned: &mut Value,
+    ) -> Diagnostics {
+        Diagnostics::new()
+    }
 
-    async fn create(&self, aws: &Workspaces, planned: &Value) -> StateResult;
+    async fn create(&self, ctx: &Context, planned: &Value) -> StateResult;
 
     /// The remote object as it is now; `state: None` when it is gone.
-    async fn read(&self, aws: &Workspaces, current: &Value) -> StateResult;
+    async fn read(&self, ctx: &Context, current: &Value) -> StateResult;
 
-    async fn update(&self, _aws: &Workspaces, prior: &Value, _planned: &Value) -> StateResult {
+    async fn update(&self, _ctx: &Context, prior: &Value, _planned: &Value) -> StateResult {
         StateResult::failed(
             Some(prior.clone()),
             Diagnostic::error(
@@ -71,7 +109,7 @@ pub trait Resource: Send + Sync {
     }
 
     /// Removes the remote object. Errors leave the resource in state.
-    async fn delete(&self, aws: &Workspaces, prior: &Value) -> Diagnostics;
+    async fn delete(&self, ctx: &Context, prior: &Value) -> Diagnostics;
 
     /// The state for `terraform import` with the given ID; Terraform reads
     /// it afterwards to confirm the object exists.

@@ -1,5 +1,6 @@
-//! Schemas as the provider defines them; the protocol adapters turn these
-//! into tfplugin5/6 messages and the codec derives value types from them.
+//! Schemas as the provider defines them, shared by the provider core and
+//! every resource; the protocol adapters turn these into tfplugin5/6 messages
+//! and the codec derives value types from them.
 
 use crate::value::Type;
 
