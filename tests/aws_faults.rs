@@ -21,6 +21,7 @@ async fn client(server: &LoopbackAws) -> Workspaces {
         region: Some("us-east-1".into()),
         profile: None,
         workspaces_endpoint: Some(server.url.clone()),
+        ..ClientSettings::default()
     })
     .await
     .expect("client")
@@ -57,7 +58,90 @@ fn planned() -> Value {
         ("id", Value::Unknown),
         ("image_id", Value::string(IMAGE)),
         ("shared_account_id", Value::string(ACCOUNT)),
+        // Short, so a wait that cannot succeed ends quickly.
+        (
+            "timeouts",
+            Value::object([
+                ("create", Value::string("2s")),
+                ("delete", Value::string("2s")),
+            ]),
+        ),
     ])
+}
+
+#[tokio::test]
+async fn a_grant_that_shows_up_late_is_waited_for() {
+    // Eventual consistency: the first describe after the grant does not
+    // list the account yet, the second does.
+    let server = LoopbackAws::start(vec![
+        image_found(),
+        Scripted::ok("{}"),
+        Scripted::ok(&permissions(&[], None)),
+        Scripted::ok(&permissions(&[ACCOUNT], None)),
+    ]);
+    let aws = client(&server).await;
+    let result = ImagePermission
+        .create(&Context::new(aws.clone()), &planned())
+        .await;
+    assert!(!result.diagnostics.has_errors(), "{:?}", result.diagnostics);
+    assert!(result.state.is_some());
+    assert_eq!(
+        server.targets(),
+        vec![
+            "DescribeWorkspaceImages",
+            "UpdateWorkspaceImagePermission",
+            "DescribeWorkspaceImagePermissions",
+            "DescribeWorkspaceImagePermissions"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_revoke_is_waited_for_until_the_account_is_no_longer_listed() {
+    let server = LoopbackAws::start(vec![
+        Scripted::ok(&permissions(&[ACCOUNT], None)),
+        Scripted::ok("{}"),
+        Scripted::ok(&permissions(&[ACCOUNT], None)),
+        Scripted::ok(&permissions(&[], None)),
+    ]);
+    let aws = client(&server).await;
+    let mut prior = recorded();
+    if let Value::Object(attrs) = &mut prior {
+        attrs.insert(
+            "timeouts".into(),
+            Value::object([("delete", Value::string("5s"))]),
+        );
+    }
+    let diags = ImagePermission
+        .delete(&Context::new(aws.clone()), &prior)
+        .await;
+    assert!(!diags.has_errors(), "{diags:?}");
+    assert_eq!(server.targets().len(), 4, "{:?}", server.targets());
+}
+
+#[tokio::test]
+async fn a_wait_that_runs_out_is_an_error_and_the_grant_stays_in_state() {
+    let listed_never: Vec<Scripted> = std::iter::once(image_found())
+        .chain(std::iter::once(Scripted::ok("{}")))
+        .chain(std::iter::repeat_n(
+            Scripted::ok(&permissions(&[], None)),
+            40,
+        ))
+        .collect();
+    let server = LoopbackAws::start(listed_never);
+    let aws = client(&server).await;
+    let started = std::time::Instant::now();
+    let result = ImagePermission
+        .create(&Context::new(aws.clone()), &planned())
+        .await;
+    let d = result.diagnostics.iter().next().expect("an error");
+    assert!(d.detail.contains("still does not"), "{}", d.detail);
+    assert!(
+        result.state.is_some(),
+        "the grant happened: it must stay in state"
+    );
+    // The timeout is 2s; give the poll interval slack, not minutes.
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
 
 #[tokio::test]

@@ -2,9 +2,10 @@
 //! configuration, the WorkSpaces calls we make, and their errors.
 
 mod client;
+mod coalesce;
 mod error;
 mod workspaces;
 
 pub use client::{connect, ClientSettings, ConnectError};
 pub use error::AwsError;
-pub use workspaces::{ImageInfo, Workspaces};
+pub use workspaces::{Change, ImageInfo, SettleError, Sharing, Workspaces};

@@ -1,6 +1,14 @@
-//! The two WorkSpaces operations behind image sharing.
+//! The WorkSpaces operations behind image sharing. Reads of one image go
+//! through single-flight coalescers (see `coalesce.rs`), so Terraform's
+//! many parallel reads of one image cost one paginated walk; writes mark
+//! the image's reads stale, and the waits for eventual consistency poll
+//! through the same coalescer.
 
+use super::coalesce::{Coalescer, Freshness};
 use super::AwsError;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Page size for DescribeWorkspaceImagePermissions; 25 is the API maximum.
 const PAGE_SIZE: i32 = 25;
@@ -21,14 +29,68 @@ pub struct ImageInfo {
     pub required_tenancy: Option<String>,
 }
 
+/// How long a completed read of an image serves later reads in the same
+/// provider process. One Terraform command reads each resource once, so
+/// this only has to span one refresh; a write to the image ends it early.
+const READ_WINDOW: Duration = Duration::from_secs(10);
+
+/// First and longest pause between polls while waiting for a change to
+/// show up in DescribeWorkspaceImagePermissions.
+const POLL_FIRST: Duration = Duration::from_millis(200);
+const POLL_MAX: Duration = Duration::from_secs(5);
+
+/// The accounts an image is shared with; `None` when the image is gone.
+pub type Sharing = Option<Arc<BTreeSet<String>>>;
+
+/// A grant or revoke that AWS accepted, to wait on with [`Workspaces::settle`].
 #[derive(Debug, Clone)]
+pub struct Change {
+    pub image_id: String,
+    pub account: String,
+    pub allow: bool,
+    generation: u64,
+}
+
+/// Why waiting for a change to show up failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SettleError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(
+        "waited {waited:?} for DescribeWorkspaceImagePermissions to {what}, and it still does not. \
+         WorkSpaces is eventually consistent; if this keeps happening, raise the resource's timeouts"
+    )]
+    TimedOut { waited: Duration, what: String },
+}
+
+struct Reads {
+    sharing: Coalescer<Sharing>,
+    images: Coalescer<Option<ImageInfo>>,
+}
+
+#[derive(Clone)]
 pub struct Workspaces {
     client: aws_sdk_workspaces::Client,
+    reads: Arc<Reads>,
+}
+
+impl std::fmt::Debug for Workspaces {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspaces")
+            .field("region", &self.region())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Workspaces {
     pub fn new(client: aws_sdk_workspaces::Client) -> Workspaces {
-        Workspaces { client }
+        Workspaces {
+            client,
+            reads: Arc::new(Reads {
+                sharing: Coalescer::new(READ_WINDOW),
+                images: Coalescer::new(READ_WINDOW),
+            }),
+        }
     }
 
     /// The Region the client calls, for messages.
@@ -46,8 +108,17 @@ impl Workspaces {
     }
 
     /// The image as DescribeWorkspaceImages reports it; `None` when there is
-    /// no such image in this account and Region.
+    /// no such image in this account and Region. Coalesced per image.
     pub async fn describe_image(&self, image_id: &str) -> Result<Option<ImageInfo>, AwsError> {
+        let images = &self.reads.images;
+        images
+            .get(image_id, images.fresh(image_id), || {
+                self.fetch_image(image_id)
+            })
+            .await
+    }
+
+    async fn fetch_image(&self, image_id: &str) -> Result<Option<ImageInfo>, AwsError> {
         let out = self
             .client
             .describe_workspace_images()
@@ -81,12 +152,12 @@ impl Workspaces {
 
     /// Lets `account` copy the image (UpdateWorkspaceImagePermission with
     /// AllowCopyImage=true).
-    pub async fn grant(&self, image_id: &str, account: &str) -> Result<(), AwsError> {
+    pub async fn grant(&self, image_id: &str, account: &str) -> Result<Change, AwsError> {
         self.set_permission(image_id, account, true).await
     }
 
     /// Takes the permission away again (AllowCopyImage=false).
-    pub async fn revoke(&self, image_id: &str, account: &str) -> Result<(), AwsError> {
+    pub async fn revoke(&self, image_id: &str, account: &str) -> Result<Change, AwsError> {
         self.set_permission(image_id, account, false).await
     }
 
@@ -95,22 +166,119 @@ impl Workspaces {
         image_id: &str,
         account: &str,
         allow: bool,
-    ) -> Result<(), AwsError> {
-        self.client
+    ) -> Result<Change, AwsError> {
+        let out = self
+            .client
             .update_workspace_image_permission()
             .image_id(image_id)
             .shared_account_id(account)
             .allow_copy_image(allow)
             .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| AwsError::from_sdk("UpdateWorkspaceImagePermission", e))
+            .await;
+        // Even a failed write may have happened (a time-out, a 5xx): either
+        // way, what was read of this image before is stale now.
+        let generation = self.reads.sharing.wrote(image_id);
+        out.map_err(|e| AwsError::from_sdk("UpdateWorkspaceImagePermission", e))?;
+        tracing::debug!(image_id, account, allow, "permission updated");
+        Ok(Change {
+            image_id: image_id.to_string(),
+            account: account.to_string(),
+            allow,
+            generation,
+        })
     }
 
     /// Every account the image is shared with, walking all pages; `None`
-    /// when the image does not exist.
+    /// when the image does not exist. Coalesced per image.
+    pub async fn sharing(&self, image_id: &str) -> Result<Sharing, AwsError> {
+        let sharing = &self.reads.sharing;
+        self.sharing_as_of(image_id, sharing.fresh(image_id)).await
+    }
+
+    async fn sharing_as_of(&self, image_id: &str, want: Freshness) -> Result<Sharing, AwsError> {
+        self.reads
+            .sharing
+            .get(image_id, want, || async {
+                Ok(self.walk_permissions(image_id).await?.map(Arc::new))
+            })
+            .await
+    }
+
+    /// [`Workspaces::sharing`] as a sorted list.
     pub async fn shared_accounts(&self, image_id: &str) -> Result<Option<Vec<String>>, AwsError> {
-        let mut accounts = Vec::new();
+        Ok(self
+            .sharing(image_id)
+            .await?
+            .map(|set| set.iter().cloned().collect()))
+    }
+
+    /// Waits until DescribeWorkspaceImagePermissions shows `change`
+    /// (lists the account after a grant, no longer lists it after a
+    /// revoke), or until `deadline`.
+    pub async fn settle(&self, change: &Change, deadline: Instant) -> Result<(), SettleError> {
+        let what = if change.allow {
+            format!(
+                "list account {} for image {}",
+                change.account, change.image_id
+            )
+        } else {
+            format!(
+                "stop listing account {} for image {}",
+                change.account, change.image_id
+            )
+        };
+        self.settle_all(&change.image_id, change.generation, deadline, &what, |s| {
+            s.is_some_and(|set| set.contains(&change.account) == change.allow)
+        })
+        .await
+    }
+
+    /// Waits until the image's sharing, read after write `generation`,
+    /// satisfies `done`. Polls go through the coalescer, so many resources
+    /// waiting on one image share each walk.
+    pub async fn settle_all(
+        &self,
+        image_id: &str,
+        generation: u64,
+        deadline: Instant,
+        what: &str,
+        done: impl Fn(Option<&BTreeSet<String>>) -> bool,
+    ) -> Result<(), SettleError> {
+        let began = Instant::now();
+        let mut want = Freshness {
+            min_gen: generation,
+            not_before: began
+                .checked_sub(self.reads.sharing.window())
+                .unwrap_or(began),
+        };
+        let mut pause = POLL_FIRST;
+        loop {
+            let sharing = self.sharing_as_of(image_id, want).await?;
+            if done(sharing.as_deref()) {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now + pause > deadline {
+                return Err(SettleError::TimedOut {
+                    waited: round_to_ms(now - began),
+                    what: what.to_string(),
+                });
+            }
+            tracing::debug!(
+                image_id,
+                what,
+                ?pause,
+                "change not visible yet; polling again"
+            );
+            tokio::time::sleep(pause).await;
+            pause = (pause * 3 / 2).min(POLL_MAX);
+            // The next poll needs a walk that starts from now on.
+            want.not_before = Instant::now();
+        }
+    }
+
+    async fn walk_permissions(&self, image_id: &str) -> Result<Option<BTreeSet<String>>, AwsError> {
+        let mut accounts = BTreeSet::new();
         let mut token: Option<String> = None;
         let mut seen_tokens = std::collections::HashSet::new();
         loop {
@@ -153,4 +321,8 @@ impl Workspaces {
     pub fn is_not_found(err: &AwsError) -> bool {
         err.is_code(NOT_FOUND)
     }
+}
+
+fn round_to_ms(d: Duration) -> Duration {
+    Duration::from_millis(d.as_millis().try_into().unwrap_or(u64::MAX))
 }

@@ -1,21 +1,28 @@
 //! `workspaces_image_permission`: one AWS account's permission to copy one
 //! WorkSpaces image, in the provider's Region.
 //!
-//! - create: UpdateWorkspaceImagePermission(AllowCopyImage=true), then read
-//!   back, so state holds what AWS reports;
-//! - read: DescribeWorkspaceImagePermissions; an account no longer listed,
-//!   or an image that is gone, removes the resource from state;
+//! - plan: the provider's account guards, the image's owner and the Region
+//!   rules (`checks.rs`), where the values are known;
+//! - create: the same checks, UpdateWorkspaceImagePermission
+//!   (AllowCopyImage=true), then a wait until DescribeWorkspaceImagePermissions
+//!   lists the account, so state holds what AWS reports;
+//! - read: DescribeWorkspaceImagePermissions (coalesced per image); an
+//!   account no longer listed, or an image that is gone, removes the
+//!   resource from state;
 //! - delete: UpdateWorkspaceImagePermission(AllowCopyImage=false), only when
 //!   the account still holds the permission (AWS refuses to revoke what was
-//!   never granted);
+//!   never granted), then a wait until it is no longer listed;
 //! - import: `<image_id>/<shared_account_id>`.
 
+use super::checks::{self, Phase, Target};
 use super::ids::{check_account_id, check_image_id};
+use super::timeouts::{self, Operation};
 use super::{Context, Resource, StateResult};
-use crate::aws::{AwsError, Workspaces};
+use crate::aws::{SettleError, Workspaces};
 use crate::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::schema::{Attribute, Block, Schema};
 use crate::value::{Type, Value};
+use std::time::Instant;
 
 pub const TYPE_NAME: &str = "workspaces_image_permission";
 const IMAGE_ID: &str = "image_id";
@@ -42,12 +49,25 @@ impl Key {
         format!("{}/{}", self.image_id, self.account_id)
     }
 
-    fn state(&self) -> Value {
+    /// The state for this permission; `timeouts` is configuration only,
+    /// carried over from the value the state is derived from.
+    fn state(&self, from: &Value) -> Value {
         Value::object([
             ("id", Value::string(self.id())),
             (IMAGE_ID, Value::string(&self.image_id)),
             (ACCOUNT_ID, Value::string(&self.account_id)),
+            (
+                timeouts::BLOCK,
+                from.attr(timeouts::BLOCK).cloned().unwrap_or(Value::Null),
+            ),
         ])
+    }
+
+    fn target(&self) -> [Target<'_>; 1] {
+        [Target {
+            account: &self.account_id,
+            path: AttrPath::root(ACCOUNT_ID),
+        }]
     }
 
     fn check(&self) -> Diagnostics {
@@ -69,7 +89,7 @@ fn check_ids(image_id: Option<&str>, account_id: Option<&str>) -> Diagnostics {
     diags
 }
 
-fn aws_failure(action: &str, key: &Key, err: &AwsError) -> Diagnostic {
+fn aws_failure(action: &str, key: &Key, err: &dyn std::fmt::Display) -> Diagnostic {
     Diagnostic::error(
         format!("{action} WorkSpaces Image Permission ({})", key.id()),
         err.to_string(),
@@ -120,87 +140,110 @@ impl Resource for ImagePermission {
                     )
                     .requires_replace(),
                 ],
+                block_types: vec![timeouts::block(&[Operation::Create, Operation::Delete])],
                 ..Block::default()
             },
         }
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        check_ids(
+        let mut diags = check_ids(
             config.attr(IMAGE_ID).and_then(Value::as_str),
             config.attr(ACCOUNT_ID).and_then(Value::as_str),
-        )
+        );
+        diags.extend(timeouts::validate(config));
+        diags
     }
 
-    async fn plan(
-        &self,
-        _ctx: Option<&Context>,
-        _prior: &Value,
-        planned: &mut Value,
-    ) -> Diagnostics {
+    async fn plan(&self, ctx: Option<&Context>, prior: &Value, planned: &mut Value) -> Diagnostics {
         set_planned_id(planned);
-        Diagnostics::new()
+        let (Some(ctx), Some(key)) = (ctx, Key::from_value(planned)) else {
+            return Diagnostics::new();
+        };
+        // Only a new grant needs the checks; a change of timeouts alone does not.
+        if Key::from_value(prior).as_ref() == Some(&key) {
+            return Diagnostics::new();
+        }
+        checks::before_sharing(
+            ctx,
+            &key.image_id,
+            AttrPath::root(IMAGE_ID),
+            &key.target(),
+            Phase::Plan,
+        )
+        .await
+    }
+
+    async fn update(&self, _ctx: &Context, _prior: &Value, planned: &Value) -> StateResult {
+        // Only `timeouts` can change in place; they live in state alone.
+        match Key::from_value(planned) {
+            Some(key) => StateResult::ok(key.state(planned)),
+            None => StateResult::failed(None, unknown_key("updating")),
+        }
     }
 
     async fn create(&self, ctx: &Context, planned: &Value) -> StateResult {
         let aws = &ctx.aws;
+        let deadline = Instant::now() + timeouts::get(planned, Operation::Create);
         let Some(key) = Key::from_value(planned) else {
             return StateResult::failed(None, unknown_key("creating"));
         };
-        let diags = key.check();
+        let mut diags = key.check();
         if diags.has_errors() {
             return StateResult {
                 state: None,
                 diagnostics: diags,
             };
         }
-        // Check first: a grant on a missing image fails obscurely on some
-        // endpoints (moto answers with an HTML 500, retried three times).
-        match aws.image_exists(&key.image_id).await {
-            Ok(true) => {}
-            Ok(false) => {
-                return StateResult::failed(
-                    None,
-                    Diagnostic::error(
-                        "WorkSpaces image not found",
-                        format!(
-                        "There is no image {} in Region {} of this account. Images are shared per \
-                             Region, and only the account that owns an image can share it.",
-                        key.image_id,
-                        aws.region()
-                    ),
-                    )
-                    .at(AttrPath::root(IMAGE_ID)),
-                )
+        // Again at apply: values unknown at plan are known now, and the
+        // image could have changed hands since.
+        diags.extend(
+            checks::before_sharing(
+                ctx,
+                &key.image_id,
+                AttrPath::root(IMAGE_ID),
+                &key.target(),
+                Phase::Apply,
+            )
+            .await,
+        );
+        if diags.has_errors() {
+            return StateResult {
+                state: None,
+                diagnostics: diags,
+            };
+        }
+        let change = match aws.grant(&key.image_id, &key.account_id).await {
+            Ok(change) => change,
+            Err(e) => {
+                let failure = aws_failure("creating", &key, &e);
+                // The grant may have happened anyway; if AWS now lists the
+                // account, keep the permission in state (tainted) so it is
+                // not left behind unrecorded.
+                let granted = e.outcome_unknown()
+                    && matches!(aws.sharing(&key.image_id).await,
+                                Ok(Some(accounts)) if accounts.contains(&key.account_id));
+                return StateResult::failed(granted.then(|| key.state(planned)), failure);
             }
-            Err(e) => return StateResult::failed(None, aws_failure("creating", &key, &e)),
-        }
-        if let Err(e) = aws.grant(&key.image_id, &key.account_id).await {
-            let failure = aws_failure("creating", &key, &e);
-            // The grant may have happened anyway; if AWS now lists the
-            // account, keep the permission in state (tainted) so it is not
-            // left behind unrecorded.
-            let granted = e.outcome_unknown()
-                && matches!(aws.shared_accounts(&key.image_id).await,
-                            Ok(Some(accounts)) if accounts.contains(&key.account_id));
-            return StateResult::failed(granted.then(|| key.state()), failure);
-        }
+        };
         // From here on the permission exists: every outcome keeps it in state.
-        match aws.shared_accounts(&key.image_id).await {
-            Ok(Some(accounts)) if accounts.contains(&key.account_id) => StateResult::ok(key.state()),
-            Ok(_) => StateResult::failed(
-                Some(key.state()),
-                Diagnostic::error(
-                    format!("creating WorkSpaces Image Permission ({})", key.id()),
-                    format!(
-                        "WorkSpaces accepted the grant, but DescribeWorkspaceImagePermissions does not list \
-                         account {} for image {}. The resource is kept in state, marked tainted, so the \
-                         next apply retries it.",
-                        key.account_id, key.image_id
-                    ),
+        match aws.settle(&change, deadline).await {
+            Ok(()) => StateResult::ok(key.state(planned)),
+            Err(e @ SettleError::TimedOut { .. }) => StateResult::failed(
+                Some(key.state(planned)),
+                aws_failure(
+                    "creating",
+                    &key,
+                    &format!(
+                    "WorkSpaces accepted the grant, but {e}. The resource is kept in state, marked \
+                     tainted, so the next apply retries it."
+                ),
                 ),
             ),
-            Err(e) => StateResult::failed(Some(key.state()), aws_failure("reading after creating", &key, &e)),
+            Err(e) => StateResult::failed(
+                Some(key.state(planned)),
+                aws_failure("reading after creating", &key, &e),
+            ),
         }
     }
 
@@ -209,9 +252,9 @@ impl Resource for ImagePermission {
         let Some(key) = Key::from_value(current) else {
             return StateResult::failed(Some(current.clone()), unknown_key("reading"));
         };
-        match aws.shared_accounts(&key.image_id).await {
+        match aws.sharing(&key.image_id).await {
             Ok(Some(accounts)) if accounts.contains(&key.account_id) => {
-                StateResult::ok(key.state())
+                StateResult::ok(key.state(current))
             }
             Ok(Some(_)) => {
                 tracing::warn!(id = %key.id(), "account no longer holds the permission, removing from state");
@@ -227,18 +270,23 @@ impl Resource for ImagePermission {
 
     async fn delete(&self, ctx: &Context, prior: &Value) -> Diagnostics {
         let aws = &ctx.aws;
+        let deadline = Instant::now() + timeouts::get(prior, Operation::Delete);
         let Some(key) = Key::from_value(prior) else {
             return unknown_key("deleting").into();
         };
-        match aws.shared_accounts(&key.image_id).await {
+        match aws.sharing(&key.image_id).await {
             Ok(Some(accounts)) if accounts.contains(&key.account_id) => {}
             // Already revoked, or the image is gone: nothing left to do.
             Ok(_) => return Diagnostics::new(),
             Err(e) => return aws_failure("deleting", &key, &e).into(),
         }
-        match aws.revoke(&key.image_id, &key.account_id).await {
+        let change = match aws.revoke(&key.image_id, &key.account_id).await {
+            Ok(change) => change,
+            Err(e) if Workspaces::is_not_found(&e) => return Diagnostics::new(),
+            Err(e) => return aws_failure("deleting", &key, &e).into(),
+        };
+        match aws.settle(&change, deadline).await {
             Ok(()) => Diagnostics::new(),
-            Err(e) if Workspaces::is_not_found(&e) => Diagnostics::new(),
             Err(e) => aws_failure("deleting", &key, &e).into(),
         }
     }
@@ -270,7 +318,7 @@ impl Resource for ImagePermission {
         if diags.has_errors() {
             Err(diags)
         } else {
-            Ok(key.state())
+            Ok(key.state(&Value::Null))
         }
     }
 }
@@ -284,6 +332,7 @@ mod tests {
             ("id", Value::Null),
             (IMAGE_ID, image),
             (ACCOUNT_ID, account),
+            (timeouts::BLOCK, Value::Null),
         ])
     }
 

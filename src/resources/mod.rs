@@ -2,9 +2,11 @@
 //! the create/read/update/delete/import operations. The provider core
 //! handles planning, the value codec and the protocol around them.
 
+pub mod checks;
 pub mod guard;
 pub mod ids;
 pub mod image_permission;
+pub mod timeouts;
 
 pub use guard::SharingGuard;
 

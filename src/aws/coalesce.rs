@@ -1,0 +1,210 @@
+//! Single-flight reads with a short freshness window, per key (image ID).
+//!
+//! Terraform reads every resource on its own, up to ten at a time. With N
+//! per-account permissions on one image, each read would walk the image's
+//! whole, paginated permission list: N walks where one does. Here callers
+//! asking for the same key share one fetch: those who arrive while it runs
+//! wait for it, and those who arrive soon after reuse its result.
+//!
+//! Writes make results stale. Each key has a write generation: a writer
+//! bumps it once its write has completed and gets the new value, and a
+//! fetch records the generation current when it *started*. A result that
+//! started at generation `g` reflects every write numbered `g` or lower,
+//! so a caller that must see its own write asks for `min_gen` = its write's
+//! number, and any later fetch, shared with other writers' waiters, will do.
+
+use super::AwsError;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What a caller will accept.
+#[derive(Debug, Clone, Copy)]
+pub struct Freshness {
+    /// The fetch must have started after this write generation was reached.
+    pub min_gen: u64,
+    /// The fetch must have started at or after this instant.
+    pub not_before: Instant,
+}
+
+struct Fetched<T> {
+    started_gen: u64,
+    started: Instant,
+    finished: Instant,
+    result: Result<T, AwsError>,
+}
+
+struct Slot<T> {
+    /// Completed writes to this key.
+    generation: Mutex<u64>,
+    /// The last fetch; the lock is held while a fetch runs, which is what
+    /// makes concurrent callers share it.
+    last: tokio::sync::Mutex<Option<Fetched<T>>>,
+}
+
+pub struct Coalescer<T> {
+    window: Duration,
+    slots: Mutex<HashMap<String, Arc<Slot<T>>>>,
+}
+
+impl<T: Clone> Coalescer<T> {
+    pub fn new(window: Duration) -> Coalescer<T> {
+        Coalescer {
+            window,
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn slot(&self, key: &str) -> Arc<Slot<T>> {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots
+            .entry(key.to_string())
+            .or_insert_with(|| {
+                Arc::new(Slot {
+                    generation: Mutex::new(0),
+                    last: tokio::sync::Mutex::new(None),
+                })
+            })
+            .clone()
+    }
+
+    fn generation(slot: &Slot<T>) -> u64 {
+        *slot.generation.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records a completed write to `key`; returns its generation, which a
+    /// caller passes as `min_gen` to see the write's effect.
+    pub fn wrote(&self, key: &str) -> u64 {
+        let slot = self.slot(key);
+        let mut g = slot.generation.lock().unwrap_or_else(|p| p.into_inner());
+        *g += 1;
+        *g
+    }
+
+    /// What an ordinary read accepts: every completed write, and a result
+    /// at most one window old.
+    pub fn fresh(&self, key: &str) -> Freshness {
+        let now = Instant::now();
+        Freshness {
+            min_gen: Self::generation(&self.slot(key)),
+            not_before: now.checked_sub(self.window).unwrap_or(now),
+        }
+    }
+
+    /// The window, for callers that build their own [`Freshness`].
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
+    /// The value for `key`, fetched by `fetch` unless a result that meets
+    /// `want` exists or is being fetched. Errors are shared only with
+    /// callers that were waiting while the failed fetch ran; later callers
+    /// try again.
+    pub async fn get<F, Fut>(&self, key: &str, want: Freshness, fetch: F) -> Result<T, AwsError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        let asked = Instant::now();
+        let slot = self.slot(key);
+        let mut last = slot.last.lock().await;
+        if let Some(f) = last.as_ref() {
+            let covers = f.started_gen >= want.min_gen && f.started >= want.not_before;
+            let usable = match &f.result {
+                Ok(_) => covers,
+                Err(_) => covers && f.finished >= asked,
+            };
+            if usable {
+                return f.result.clone();
+            }
+        }
+        let started_gen = Self::generation(&slot);
+        let started = Instant::now();
+        let result = fetch().await;
+        *last = Some(Fetched {
+            started_gen,
+            started,
+            finished: Instant::now(),
+            result: result.clone(),
+        });
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn counting(n: &AtomicUsize) -> impl Future<Output = Result<usize, AwsError>> + '_ {
+        async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok(n.fetch_add(1, Ordering::SeqCst) + 1)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_readers_share_one_fetch() {
+        let c = Arc::new(Coalescer::new(Duration::from_secs(10)));
+        let n = Arc::new(AtomicUsize::new(0));
+        let mut reads = tokio::task::JoinSet::new();
+        for _ in 0..10 {
+            let (c, n) = (c.clone(), n.clone());
+            reads.spawn(async move { c.get("wsi-1", c.fresh("wsi-1"), || counting(&n)).await });
+        }
+        while let Some(r) = reads.join_next().await {
+            assert_eq!(r.unwrap().unwrap(), 1);
+        }
+        assert_eq!(n.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn back_to_back_reads_reuse_a_fresh_result_but_not_a_stale_one() {
+        let c = Coalescer::new(Duration::from_millis(200));
+        let n = AtomicUsize::new(0);
+        c.get("k", c.fresh("k"), || counting(&n)).await.unwrap();
+        c.get("k", c.fresh("k"), || counting(&n)).await.unwrap();
+        assert_eq!(n.load(Ordering::SeqCst), 1);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        c.get("k", c.fresh("k"), || counting(&n)).await.unwrap();
+        assert_eq!(n.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_write_invalidates_and_its_writer_sees_a_later_fetch() {
+        let c = Coalescer::new(Duration::from_secs(10));
+        let n = AtomicUsize::new(0);
+        c.get("k", c.fresh("k"), || counting(&n)).await.unwrap();
+        let g = c.wrote("k");
+        // An ordinary read after the write no longer takes the old result.
+        assert_eq!(c.get("k", c.fresh("k"), || counting(&n)).await.unwrap(), 2);
+        // The writer's own wait accepts that later fetch without another.
+        let want = Freshness {
+            min_gen: g,
+            not_before: Instant::now() - Duration::from_secs(10),
+        };
+        assert_eq!(c.get("k", want, || counting(&n)).await.unwrap(), 2);
+        assert_eq!(n.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn keys_are_independent() {
+        let c = Coalescer::new(Duration::from_secs(10));
+        let n = AtomicUsize::new(0);
+        c.get("a", c.fresh("a"), || counting(&n)).await.unwrap();
+        c.wrote("a");
+        c.get("b", c.fresh("b"), || counting(&n)).await.unwrap();
+        c.get("b", c.fresh("b"), || counting(&n)).await.unwrap();
+        assert_eq!(n.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_fetch_is_retried_by_the_next_caller() {
+        let c: Coalescer<usize> = Coalescer::new(Duration::from_secs(10));
+        let failing = || async { Err(AwsError::protocol("Op", "boom".to_string())) };
+        assert!(c.get("k", c.fresh("k"), failing).await.is_err());
+        let n = AtomicUsize::new(0);
+        assert_eq!(c.get("k", c.fresh("k"), || counting(&n)).await.unwrap(), 1);
+    }
+}
