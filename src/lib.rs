@@ -2,6 +2,7 @@
 //! protocol over gRPC, that shares Amazon WorkSpaces images across accounts.
 
 pub mod aws;
+pub mod datasources;
 pub mod diag;
 pub mod logging;
 pub mod plugin;

@@ -13,7 +13,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tfws::proto::{plugin, tfplugin5 as v5, tfplugin6 as v6};
+use tfws::value::Value;
 use tonic::transport::{Channel, Endpoint};
+
+const DATA_SOURCE: &str = "workspaces_image_permissions";
 
 const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
@@ -328,10 +331,20 @@ async fn every_protocol_6_rpc_answers() {
     let mut c = v6::provider_client::ProviderClient::new(channel(&plugin, None).await);
     let md = answers!(c.get_metadata(v6::get_metadata::Request {}));
     assert_eq!(md.resources.len(), 1);
-    answers!(c.get_provider_schema(v6::get_provider_schema::Request {}));
+    let names: Vec<_> = md
+        .data_sources
+        .iter()
+        .map(|d| d.type_name.as_str())
+        .collect();
+    assert_eq!(names, vec![DATA_SOURCE]);
+    let schema = answers!(c.get_provider_schema(v6::get_provider_schema::Request {}));
+    assert!(schema.data_source_schemas.contains_key(DATA_SOURCE));
     answers!(c.validate_provider_config(v6::validate_provider_config::Request::default()));
     answers!(c.validate_resource_config(v6::validate_resource_config::Request::default()));
-    answers!(c.validate_data_resource_config(v6::validate_data_resource_config::Request::default()));
+    let r = answers!(
+        c.validate_data_resource_config(v6::validate_data_resource_config::Request::default())
+    );
+    assert_eq!(r.diagnostics[0].summary, "Unknown data source type");
     answers!(c.upgrade_resource_state(v6::upgrade_resource_state::Request::default()));
     answers!(c.get_resource_identity_schemas(v6::get_resource_identity_schemas::Request {}));
     answers!(c.upgrade_resource_identity(v6::upgrade_resource_identity::Request::default()));
@@ -341,7 +354,9 @@ async fn every_protocol_6_rpc_answers() {
     answers!(c.apply_resource_change(v6::apply_resource_change::Request::default()));
     answers!(c.import_resource_state(v6::import_resource_state::Request::default()));
     answers!(c.move_resource_state(v6::move_resource_state::Request::default()));
-    answers!(c.read_data_source(v6::read_data_source::Request::default()));
+    let r = answers!(c.read_data_source(v6::read_data_source::Request::default()));
+    assert_eq!(r.diagnostics[0].summary, "Unknown data source type");
+    assert!(r.state.is_none());
     answers!(c.generate_resource_config(v6::generate_resource_config::Request::default()));
     answers!(c.validate_ephemeral_resource_config(
         v6::validate_ephemeral_resource_config::Request::default()
@@ -388,14 +403,24 @@ async fn every_protocol_6_rpc_answers() {
 async fn every_protocol_5_rpc_answers() {
     let plugin = start(&[("PLUGIN_PROTOCOL_VERSIONS", "5")]);
     let mut c = v5::provider_client::ProviderClient::new(channel(&plugin, None).await);
-    answers!(c.get_metadata(v5::get_metadata::Request {}));
+    let md = answers!(c.get_metadata(v5::get_metadata::Request {}));
+    let names: Vec<_> = md
+        .data_sources
+        .iter()
+        .map(|d| d.type_name.as_str())
+        .collect();
+    assert_eq!(names, vec![DATA_SOURCE]);
     let schema = answers!(c.get_schema(v5::get_provider_schema::Request {}));
     assert!(schema
         .resource_schemas
         .contains_key("workspaces_image_permission"));
+    assert!(schema.data_source_schemas.contains_key(DATA_SOURCE));
     answers!(c.prepare_provider_config(v5::prepare_provider_config::Request::default()));
     answers!(c.validate_resource_type_config(v5::validate_resource_type_config::Request::default()));
-    answers!(c.validate_data_source_config(v5::validate_data_source_config::Request::default()));
+    let r = answers!(
+        c.validate_data_source_config(v5::validate_data_source_config::Request::default())
+    );
+    assert_eq!(r.diagnostics[0].summary, "Unknown data source type");
     answers!(c.upgrade_resource_state(v5::upgrade_resource_state::Request::default()));
     answers!(c.get_resource_identity_schemas(v5::get_resource_identity_schemas::Request {}));
     answers!(c.upgrade_resource_identity(v5::upgrade_resource_identity::Request::default()));
@@ -405,7 +430,9 @@ async fn every_protocol_5_rpc_answers() {
     answers!(c.apply_resource_change(v5::apply_resource_change::Request::default()));
     answers!(c.import_resource_state(v5::import_resource_state::Request::default()));
     answers!(c.move_resource_state(v5::move_resource_state::Request::default()));
-    answers!(c.read_data_source(v5::read_data_source::Request::default()));
+    let r = answers!(c.read_data_source(v5::read_data_source::Request::default()));
+    assert_eq!(r.diagnostics[0].summary, "Unknown data source type");
+    assert!(r.state.is_none());
     answers!(c.generate_resource_config(v5::generate_resource_config::Request::default()));
     answers!(c.validate_ephemeral_resource_config(
         v5::validate_ephemeral_resource_config::Request::default()
@@ -458,7 +485,152 @@ async fn bad_requests_get_diagnostics_not_crashes() {
         r.diagnostics[0].severity,
         v6::diagnostic::Severity::Error as i32
     );
+    let r = answers!(c.read_data_source(v6::read_data_source::Request {
+        type_name: "workspaces_nope".into(),
+        ..Default::default()
+    }));
+    assert_eq!(r.diagnostics[0].summary, "Unknown data source type");
+    assert!(
+        r.diagnostics[0].detail.contains("\"workspaces_nope\""),
+        "{}",
+        r.diagnostics[0].detail
+    );
+    let r = answers!(c.read_data_source(v6::read_data_source::Request {
+        type_name: DATA_SOURCE.into(),
+        config: Some(v6::DynamicValue {
+            msgpack: vec![0x93, 0x01],
+            json: vec![],
+        }),
+        ..Default::default()
+    }));
+    assert!(r.state.is_none());
+    assert_eq!(
+        r.diagnostics[0].summary,
+        "Could not decode data source configuration"
+    );
     answers!(c.get_provider_schema(v6::get_provider_schema::Request {}));
+}
+
+/// A configuration of the data source, MessagePack-encoded against the
+/// schema the provider itself reports.
+fn data_source_config(schema: &v6::Schema, image_id: Value) -> v6::DynamicValue {
+    use tfws::value::{encode_msgpack, Type};
+    let block = schema.block.as_ref().expect("block");
+    let ty = Type::object(block.attributes.iter().map(|a| {
+        let ty = Type::from_json_bytes(&a.r#type).expect("attribute type");
+        (a.name.clone(), ty)
+    }));
+    let attrs = block.attributes.iter().map(|a| {
+        let v = if a.name == "image_id" {
+            image_id.clone()
+        } else {
+            Value::Null
+        };
+        (a.name.clone(), v)
+    });
+    v6::DynamicValue {
+        msgpack: encode_msgpack(&Value::object(attrs), &ty).expect("encode"),
+        json: vec![],
+    }
+}
+
+/// Data sources are served for real: the schema describes every attribute,
+/// a malformed image ID is refused pointing at `image_id` (before any AWS
+/// call: the provider is not even configured here), an unknown one is left
+/// for later, and a read without provider configuration says so.
+#[tokio::test]
+async fn the_image_permissions_data_source_is_served() {
+    let plugin = start(&[]);
+    let mut c = v6::provider_client::ProviderClient::new(channel(&plugin, None).await);
+    let schemas = answers!(c.get_provider_schema(v6::get_provider_schema::Request {}));
+    let schema = &schemas.data_source_schemas[DATA_SOURCE];
+    let block = schema.block.as_ref().expect("block");
+    let mut names: Vec<_> = block.attributes.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            "description",
+            "id",
+            "image_id",
+            "name",
+            "owner_account_id",
+            "required_tenancy",
+            "shared_account_ids",
+            "state"
+        ]
+    );
+    for a in &block.attributes {
+        assert!(!a.description.is_empty(), "{} has no description", a.name);
+        assert_eq!(a.required, a.name == "image_id", "{}", a.name);
+        assert_eq!(a.computed, a.name != "image_id", "{}", a.name);
+    }
+    let accounts = block
+        .attributes
+        .iter()
+        .find(|a| a.name == "shared_account_ids")
+        .expect("shared_account_ids");
+    assert_eq!(accounts.r#type, br#"["set","string"]"#);
+
+    let bad = data_source_config(schema, Value::string("ami-123"));
+    for r in [
+        answers!(
+            c.validate_data_resource_config(v6::validate_data_resource_config::Request {
+                type_name: DATA_SOURCE.into(),
+                config: Some(bad.clone()),
+            })
+        )
+        .diagnostics,
+        answers!(c.read_data_source(v6::read_data_source::Request {
+            type_name: DATA_SOURCE.into(),
+            config: Some(bad.clone()),
+            ..Default::default()
+        }))
+        .diagnostics,
+    ] {
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].summary, "Invalid WorkSpaces image ID");
+        assert!(r[0].detail.contains("\"ami-123\""), "{}", r[0].detail);
+        let path = r[0].attribute.as_ref().expect("attribute path");
+        assert_eq!(
+            path.steps[0].selector,
+            Some(v6::attribute_path::step::Selector::AttributeName(
+                "image_id".into()
+            ))
+        );
+    }
+
+    let unknown = data_source_config(schema, Value::Unknown);
+    let r = answers!(
+        c.validate_data_resource_config(v6::validate_data_resource_config::Request {
+            type_name: DATA_SOURCE.into(),
+            config: Some(unknown),
+        })
+    );
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+
+    let good = data_source_config(schema, Value::string("wsi-123456789"));
+    let r = answers!(c.read_data_source(v6::read_data_source::Request {
+        type_name: DATA_SOURCE.into(),
+        config: Some(good),
+        ..Default::default()
+    }));
+    assert!(r.state.is_none());
+    assert_eq!(r.diagnostics[0].summary, "Provider not configured");
+
+    // Protocol 5 serves the same data source through its own RPC names.
+    let plugin = start(&[("PLUGIN_PROTOCOL_VERSIONS", "5")]);
+    let mut c = v5::provider_client::ProviderClient::new(channel(&plugin, None).await);
+    let r = answers!(
+        c.validate_data_source_config(v5::validate_data_source_config::Request {
+            type_name: DATA_SOURCE.into(),
+            config: Some(v5::DynamicValue {
+                msgpack: bad.msgpack,
+                json: vec![],
+            }),
+        })
+    );
+    assert_eq!(r.diagnostics[0].summary, "Invalid WorkSpaces image ID");
 }
 
 /// A connection that never starts its TLS handshake must not hold up

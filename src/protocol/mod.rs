@@ -35,5 +35,5 @@ impl Adapter {
 pub type BoxStream<T> = Pin<Box<dyn tokio_stream::Stream<Item = Result<T, tonic::Status>> + Send>>;
 
 pub(crate) const NOT_SUPPORTED_DETAIL: &str =
-    "The workspaces provider offers only managed resources; it has no data sources, functions, ephemeral \
-     resources, list resources, actions or state stores.";
+    "The workspaces provider offers managed resources and data sources only; it has no functions, \
+     ephemeral resources, list resources, actions or state stores.";

@@ -26,14 +26,20 @@ macro_rules! conversions {
 
         pub fn path_out(p: AttrPath) -> pb::AttributePath {
             use pb::attribute_path::{step::Selector, Step};
+            // The protocol has no selector for a set element (Terraform's
+            // ElementKeyValue never goes on the wire), so a path ends at the
+            // set itself, which Terraform then highlights; the diagnostic's
+            // detail names the element.
             let steps =
                 p.0.into_iter()
-                    .map(|s| Step {
-                        selector: Some(match s {
-                            PathStep::Attr(a) => Selector::AttributeName(a),
-                            PathStep::Key(k) => Selector::ElementKeyString(k),
-                            PathStep::Index(i) => Selector::ElementKeyInt(i),
-                        }),
+                    .map_while(|s| match s {
+                        PathStep::Attr(a) => Some(Selector::AttributeName(a)),
+                        PathStep::Key(k) => Some(Selector::ElementKeyString(k)),
+                        PathStep::Index(i) => Some(Selector::ElementKeyInt(i)),
+                        PathStep::SetElement(_) => None,
+                    })
+                    .map(|selector| Step {
+                        selector: Some(selector),
                     })
                     .collect();
             pb::AttributePath { steps }
@@ -131,6 +137,11 @@ macro_rules! conversions {
                     .iter()
                     .map(|(name, s)| (name.to_string(), schema_out(s)))
                     .collect(),
+                data_source_schemas: schemas
+                    .data_sources
+                    .iter()
+                    .map(|(name, s)| (name.to_string(), schema_out(s)))
+                    .collect(),
                 server_capabilities: Some(server_capabilities()),
                 ..Default::default()
             }
@@ -155,7 +166,6 @@ macro_rules! provider_service {
                 $($table)*
                 upgrade_resource_identity(upgrade_resource_identity) => "Resource identity";
                 move_resource_state(move_resource_state) => "Moving state from another resource type";
-                read_data_source(read_data_source) => "Data sources";
                 generate_resource_config(generate_resource_config) => "Generating configuration";
                 validate_ephemeral_resource_config(validate_ephemeral_resource_config) => "Ephemeral resources";
                 open_ephemeral_resource(open_ephemeral_resource) => "Ephemeral resources";
@@ -204,9 +214,16 @@ macro_rules! provider_service_impl {
                 .into_iter()
                 .map(|n| pb::get_metadata::ResourceMetadata { type_name: n.to_string() })
                 .collect();
+            let data_sources = self
+                .core
+                .data_source_names()
+                .into_iter()
+                .map(|n| pb::get_metadata::DataSourceMetadata { type_name: n.to_string() })
+                .collect();
             reply!(pb::get_metadata::Response {
                 server_capabilities: Some(convert::server_capabilities()),
                 resources,
+                data_sources,
                 ..Default::default()
             })
         }
@@ -306,6 +323,19 @@ macro_rules! provider_service_impl {
                         ..Default::default()
                     })
                     .collect(),
+                diagnostics: convert::diags_out(out.diagnostics),
+                ..Default::default()
+            })
+        }
+
+        async fn read_data_source(
+            &self,
+            req: tonic::Request<pb::read_data_source::Request>,
+        ) -> Result<tonic::Response<pb::read_data_source::Response>, tonic::Status> {
+            let r = req.into_inner();
+            let out = self.core.read_data_source(&r.type_name, &convert::dv_in(r.config)).await;
+            reply!(pb::read_data_source::Response {
+                state: out.state.map(convert::dv_out),
                 diagnostics: convert::diags_out(out.diagnostics),
                 ..Default::default()
             })

@@ -15,7 +15,15 @@ pub fn service(adapter: Adapter) -> pb::provider_server::ProviderServer<Adapter>
 
 provider_service! {
     unsupported {
-        validate_data_source_config(validate_data_source_config) => "Data sources";
+    }
+
+    async fn validate_data_source_config(
+        &self,
+        req: tonic::Request<pb::validate_data_source_config::Request>,
+    ) -> Result<tonic::Response<pb::validate_data_source_config::Response>, tonic::Status> {
+        let r = req.into_inner();
+        let diags = self.core.validate_data_source_config(&r.type_name, &convert::dv_in(r.config));
+        reply!(pb::validate_data_source_config::Response { diagnostics: convert::diags_out(diags) })
     }
 
     async fn get_schema(

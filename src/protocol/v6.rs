@@ -15,13 +15,21 @@ pub fn service(adapter: Adapter) -> pb::provider_server::ProviderServer<Adapter>
 
 provider_service! {
     unsupported {
-        validate_data_resource_config(validate_data_resource_config) => "Data sources";
         validate_state_store_config(validate_state_store) => "State stores";
         configure_state_store(configure_state_store) => "State stores";
         lock_state(lock_state) => "State stores";
         unlock_state(unlock_state) => "State stores";
         get_states(get_states) => "State stores";
         delete_state(delete_state) => "State stores";
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        req: tonic::Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<tonic::Response<pb::validate_data_resource_config::Response>, tonic::Status> {
+        let r = req.into_inner();
+        let diags = self.core.validate_data_source_config(&r.type_name, &convert::dv_in(r.config));
+        reply!(pb::validate_data_resource_config::Response { diagnostics: convert::diags_out(diags) })
     }
 
     async fn get_provider_schema(

@@ -4,6 +4,7 @@
 
 use super::config;
 use crate::aws;
+use crate::datasources::{self, DataSource};
 use crate::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::resources::{self, Context, Resource, StateResult};
 use crate::schema::Schema;
@@ -37,6 +38,7 @@ impl DynamicValue {
 pub struct ProviderSchemas {
     pub provider: Schema,
     pub resources: Vec<(&'static str, Schema)>,
+    pub data_sources: Vec<(&'static str, Schema)>,
 }
 
 pub struct PlanRequest {
@@ -85,6 +87,13 @@ impl StateResponse {
     }
 }
 
+/// What ReadDataSource answers: the state, or why there is none.
+#[derive(Default)]
+pub struct DataSourceResponse {
+    pub state: Option<DynamicValue>,
+    pub diagnostics: Diagnostics,
+}
+
 pub struct ImportedResource {
     pub type_name: String,
     pub state: DynamicValue,
@@ -98,6 +107,7 @@ pub struct ImportResponse {
 
 pub struct WorkspacesProvider {
     resources: Vec<Box<dyn Resource>>,
+    data_sources: Vec<Box<dyn DataSource>>,
     context: RwLock<Option<Context>>,
 }
 
@@ -118,6 +128,7 @@ impl WorkspacesProvider {
     pub fn new() -> WorkspacesProvider {
         WorkspacesProvider {
             resources: resources::all(),
+            data_sources: datasources::all(),
             context: RwLock::new(None),
         }
     }
@@ -130,11 +141,20 @@ impl WorkspacesProvider {
                 .iter()
                 .map(|r| (r.type_name(), r.schema()))
                 .collect(),
+            data_sources: self
+                .data_sources
+                .iter()
+                .map(|d| (d.type_name(), d.schema()))
+                .collect(),
         }
     }
 
     pub fn resource_names(&self) -> Vec<&'static str> {
         self.resources.iter().map(|r| r.type_name()).collect()
+    }
+
+    pub fn data_source_names(&self) -> Vec<&'static str> {
+        self.data_sources.iter().map(|d| d.type_name()).collect()
     }
 
     fn resource(&self, type_name: &str) -> Result<(&dyn Resource, Schema, Type), Diagnostics> {
@@ -151,6 +171,20 @@ impl WorkspacesProvider {
         let schema = r.schema();
         let ty = schema.block.value_type();
         Ok((r.as_ref(), schema, ty))
+    }
+
+    fn data_source(&self, type_name: &str) -> Result<(&dyn DataSource, Type), Diagnostics> {
+        let d = self
+            .data_sources
+            .iter()
+            .find(|d| d.type_name() == type_name)
+            .ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    "Unknown data source type",
+                    format!("This provider has no data source type {type_name:?}."),
+                ))
+            })?;
+        Ok((d.as_ref(), d.schema().block.value_type()))
     }
 
     fn decode(dv: &DynamicValue, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
@@ -231,6 +265,56 @@ impl WorkspacesProvider {
             Ok(res.validate(&Self::decode(config, &ty, "resource configuration")?))
         };
         run().unwrap_or_else(|d| d)
+    }
+
+    pub fn validate_data_source_config(
+        &self,
+        type_name: &str,
+        config: &DynamicValue,
+    ) -> Diagnostics {
+        let run = || -> Result<Diagnostics, Diagnostics> {
+            let (ds, ty) = self.data_source(type_name)?;
+            Ok(ds.validate(&Self::decode(config, &ty, "data source configuration")?))
+        };
+        run().unwrap_or_else(|d| d)
+    }
+
+    /// Reads a data source. Terraform calls this only once the configuration
+    /// is wholly known (it defers the read otherwise); validation runs again
+    /// first so that nothing malformed reaches AWS whatever the client did.
+    pub async fn read_data_source(
+        &self,
+        type_name: &str,
+        config: &DynamicValue,
+    ) -> DataSourceResponse {
+        let run = async {
+            let (ds, ty) = self.data_source(type_name)?;
+            let config = Self::decode(config, &ty, "data source configuration")?;
+            let mut diagnostics = ds.validate(&config);
+            if diagnostics.has_errors() {
+                return Err(diagnostics);
+            }
+            if !config.is_wholly_known() {
+                diagnostics.push(Diagnostic::error(
+                    "Data source configuration not known",
+                    format!(
+                        "Terraform asked to read {type_name} before its configuration was known. This \
+                         is a bug in Terraform or the provider; please report it."
+                    ),
+                ));
+                return Err(diagnostics);
+            }
+            let ctx = self.context()?;
+            let state = ds.read(&ctx, &config).await?;
+            Ok(DataSourceResponse {
+                state: Some(Self::encode(&state, &ty)?),
+                diagnostics,
+            })
+        };
+        run.await.unwrap_or_else(|diagnostics| DataSourceResponse {
+            state: None,
+            diagnostics,
+        })
     }
 
     /// Stored state from any earlier schema version, as the current one.
@@ -442,5 +526,89 @@ impl WorkspacesProvider {
             imported: Vec::new(),
             diagnostics,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DATA_SOURCE: &str = datasources::image_permissions::TYPE_NAME;
+
+    /// A data source configuration with `image_id` set and the rest null.
+    fn data_source_config(core: &WorkspacesProvider, image_id: Value) -> DynamicValue {
+        let (ds, ty) = core.data_source(DATA_SOURCE).expect("data source");
+        let schema = ds.schema();
+        let attrs = schema.block.attributes.iter().map(|a| {
+            let v = if a.name == "image_id" {
+                image_id.clone()
+            } else {
+                Value::Null
+            };
+            (a.name, v)
+        });
+        DynamicValue::encode(&Value::object(attrs), &ty).expect("encode")
+    }
+
+    fn summaries(d: &Diagnostics) -> Vec<&str> {
+        d.iter().map(|d| d.summary.as_str()).collect()
+    }
+
+    #[test]
+    fn data_sources_are_listed_with_their_schemas() {
+        let core = WorkspacesProvider::new();
+        assert_eq!(core.data_source_names(), vec![DATA_SOURCE]);
+        let schemas = core.schemas();
+        assert_eq!(schemas.data_sources.len(), 1);
+        assert_eq!(schemas.data_sources[0].0, DATA_SOURCE);
+    }
+
+    #[test]
+    fn an_unknown_data_source_type_is_named() {
+        let core = WorkspacesProvider::new();
+        let d = core.validate_data_source_config("workspaces_nope", &DynamicValue::default());
+        assert_eq!(summaries(&d), vec!["Unknown data source type"]);
+        assert!(d.0[0].detail.contains("\"workspaces_nope\""));
+    }
+
+    #[tokio::test]
+    async fn a_malformed_image_id_fails_the_read_before_any_aws_call() {
+        // Unconfigured: had the read gone further it would say so instead.
+        let core = WorkspacesProvider::new();
+        let config = data_source_config(&core, Value::string("wsi-BAD"));
+        let out = core.read_data_source(DATA_SOURCE, &config).await;
+        assert!(out.state.is_none());
+        assert_eq!(
+            summaries(&out.diagnostics),
+            vec!["Invalid WorkSpaces image ID"]
+        );
+        assert_eq!(
+            out.diagnostics.0[0].attribute,
+            Some(AttrPath::root("image_id"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_read_with_unknown_configuration_is_refused() {
+        let core = WorkspacesProvider::new();
+        let config = data_source_config(&core, Value::Unknown);
+        assert!(core
+            .validate_data_source_config(DATA_SOURCE, &config)
+            .is_empty());
+        let out = core.read_data_source(DATA_SOURCE, &config).await;
+        assert!(out.state.is_none());
+        assert_eq!(
+            summaries(&out.diagnostics),
+            vec!["Data source configuration not known"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_read_before_configuration_says_so() {
+        let core = WorkspacesProvider::new();
+        let config = data_source_config(&core, Value::string("wsi-123456789"));
+        let out = core.read_data_source(DATA_SOURCE, &config).await;
+        assert!(out.state.is_none());
+        assert_eq!(summaries(&out.diagnostics), vec!["Provider not configured"]);
     }
 }
