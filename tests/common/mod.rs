@@ -4,6 +4,7 @@
 //! seeds a real image in it, and checks results through the WorkSpaces API.
 #![allow(dead_code)]
 
+pub mod fake_workspaces;
 pub mod loopback_http;
 
 use aws_sdk_workspaces::config::{BehaviorVersion, Credentials, Region};
