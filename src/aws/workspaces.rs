@@ -51,6 +51,13 @@ pub struct Change {
     generation: u64,
 }
 
+impl Change {
+    /// The image's write generation this change completed at.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
 /// Why waiting for a change to show up failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SettleError {

@@ -6,6 +6,7 @@ pub mod checks;
 pub mod guard;
 pub mod ids;
 pub mod image_permission;
+pub mod image_sharing;
 pub mod timeouts;
 
 pub use guard::SharingGuard;
@@ -120,5 +121,8 @@ pub trait Resource: Send + Sync {
 
 /// All managed resources the provider offers.
 pub fn all() -> Vec<Box<dyn Resource>> {
-    vec![Box::new(image_permission::ImagePermission)]
+    vec![
+        Box::new(image_permission::ImagePermission),
+        Box::new(image_sharing::ImageSharing),
+    ]
 }
