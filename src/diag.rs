@@ -8,12 +8,15 @@ pub enum Severity {
     Warning,
 }
 
-/// One step into a value: an attribute, a map key or a list index.
+/// One step into a value: an attribute, a map key, a list index, or a set
+/// element (sets have no keys: an element is named by its value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathStep {
     Attr(String),
     Key(String),
     Index(i64),
+    /// A string element of a set, by value (Terraform's ElementKeyValue).
+    SetElement(String),
 }
 
 /// Where in a configuration a diagnostic points.
@@ -34,6 +37,11 @@ impl AttrPath {
         self.0.push(PathStep::Index(i));
         self
     }
+
+    pub fn set_element(mut self, value: &str) -> AttrPath {
+        self.0.push(PathStep::SetElement(value.to_string()));
+        self
+    }
 }
 
 impl fmt::Display for AttrPath {
@@ -44,6 +52,8 @@ impl fmt::Display for AttrPath {
                 PathStep::Attr(a) => write!(f, ".{a}")?,
                 PathStep::Key(k) => write!(f, "[{k:?}]")?,
                 PathStep::Index(n) => write!(f, "[{n}]")?,
+                // As Terraform writes a set element: its value in brackets.
+                PathStep::SetElement(v) => write!(f, "[{v:?}]")?,
             }
         }
         Ok(())

@@ -6,6 +6,9 @@ mod coalesce;
 mod error;
 mod workspaces;
 
-pub use client::{connect, ClientSettings, ConnectError};
+pub use client::{
+    connect, AccountCheck, AssumeRole, ClientSettings, ConnectError, CredentialsError,
+    RetrySettings, StaticCredentials, DEFAULT_MAX_RETRIES,
+};
 pub use error::AwsError;
 pub use workspaces::{Change, ImageInfo, SettleError, Sharing, Workspaces};
