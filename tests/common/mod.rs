@@ -368,9 +368,11 @@ pub fn config_with_provider(provider_block: &str, image_id: &str, account: &str)
 }
 
 /// Provider block for moto, plus one permission resource per (name, account).
+/// STS goes to the same endpoint: the provider checks its credentials with
+/// GetCallerIdentity when configured, and moto serves STS too.
 pub fn config(endpoint: &str, image_id: &str, grants: &[(&str, &str)]) -> String {
     let provider = format!(
-        "provider \"workspaces\" {{\n  region = \"{REGION}\"\n  endpoints {{\n    workspaces = \"{endpoint}\"\n  }}\n}}"
+        "provider \"workspaces\" {{\n  region = \"{REGION}\"\n  endpoints {{\n    workspaces = \"{endpoint}\"\n    sts        = \"{endpoint}\"\n  }}\n}}"
     );
     render(&provider, image_id, grants)
 }
