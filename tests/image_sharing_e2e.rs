@@ -277,3 +277,32 @@ fn account_guards_also_hold_for_the_per_account_resource() {
     );
     assert!(moto.shared_accounts(&image).is_empty());
 }
+
+#[test]
+fn the_image_sharing_example_applies_and_unshares_before_the_image_goes() {
+    let moto = Moto::start();
+    let image = moto.seed_image();
+    let mut wd = Workdir::new(&common::terraform_on_path());
+    let example = std::fs::read_to_string(common::repo().join("examples/image-sharing/main.tf"))
+        .expect("examples/image-sharing/main.tf");
+    wd.set_env("TF_VAR_endpoint", &moto.url);
+    wd.set_env("TF_VAR_image_id", &image);
+    wd.set_env("TF_VAR_shared_account_ids", &format!("[\"{A}\",\"{B}\"]"));
+    wd.init(&example);
+    let out = wd.apply();
+    assert!(
+        out.contains(A) && out.contains(B),
+        "outputs list the accounts:\n{out}"
+    );
+    assert_eq!(moto.shared_accounts(&image), sorted(&[A, B]));
+    let out = wd.destroy();
+    // Terraform destroys the sharing first, then the image it depends on.
+    let sharing_gone = out
+        .find("workspaces_image_sharing.golden: Destruction complete")
+        .expect("sharing destroyed");
+    let image_gone = out
+        .find("terraform_data.golden_image: Destruction complete")
+        .expect("image destroyed");
+    assert!(sharing_gone < image_gone, "{out}");
+    assert!(moto.shared_accounts(&image).is_empty());
+}
