@@ -507,7 +507,7 @@ fn raw_requests_keep_alive_bad_input_and_unknown_operations() {
     assert_eq!(status, 400);
     let mut rest = Vec::new();
     assert_eq!(
-        g.read_to_end(&mut rest).unwrap_or(0),
+        g.read_to_end(&mut rest).expect("EOF, not a time-out"),
         0,
         "closed after garbage"
     );
@@ -526,6 +526,22 @@ fn raw_requests_keep_alive_bad_input_and_unknown_operations() {
         ),
     );
     assert_eq!(status, 200, "the first connection still works");
+
+    // `Connection: close` is honoured: the answer says so and the server
+    // closes its end.
+    let mut c = connect(&fake);
+    let (status, head, _) = exchange(
+        &mut c,
+        "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Amz-Target: WorkspacesService.DescribeWorkspaceImages\r\nContent-Length: 2\r\n\r\n{}",
+    );
+    assert_eq!(status, 200);
+    assert!(head.contains("Connection: close"), "{head}");
+    let mut rest = Vec::new();
+    assert_eq!(
+        c.read_to_end(&mut rest).expect("EOF, not a time-out"),
+        0,
+        "closed after Connection: close"
+    );
 }
 
 #[test]

@@ -314,7 +314,9 @@ impl FakeWorkspaces {
         state.total = 0;
     }
 
-    /// An SDK client for this endpoint, as `Moto::client()`.
+    /// An SDK client for this endpoint, as `Moto::client()`, but with a
+    /// 10 ms initial retry backoff (still 3 attempts) so injected 5xx
+    /// faults do not slow tests down.
     pub fn client(&self) -> aws_sdk_workspaces::Client {
         use aws_sdk_workspaces::config::{BehaviorVersion, Credentials, Region};
         let conf = aws_sdk_workspaces::Config::builder()
@@ -322,6 +324,10 @@ impl FakeWorkspaces {
             .region(Region::new(super::REGION))
             .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
             .endpoint_url(&self.url)
+            .retry_config(
+                aws_sdk_workspaces::config::retry::RetryConfig::standard()
+                    .with_initial_backoff(std::time::Duration::from_millis(10)),
+            )
             .build();
         aws_sdk_workspaces::Client::from_conf(conf)
     }
@@ -586,24 +592,28 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
-    let mut reader = BufReader::new(stream);
+    serve_requests(BufReader::new(stream), &mut writer, shared);
+    // The acceptor keeps a clone of this socket (to shut it down when the
+    // fake is dropped), so closing ours would not end the connection.
+    let _ = writer.shutdown(std::net::Shutdown::Both);
+}
+
+fn serve_requests(mut reader: BufReader<TcpStream>, writer: &mut TcpStream, shared: &Shared) {
     loop {
         if shared.stopping.load(Ordering::SeqCst) {
             return;
         }
-        match read_request(&mut reader, &mut writer) {
+        match read_request(&mut reader, writer) {
             Incoming::Closed => return,
             Incoming::Malformed(why) => {
                 let response =
                     json_error(400, "BadRequest", &format!("malformed HTTP request: {why}"));
-                write_response(&mut writer, &response, "fake-malformed", true);
+                write_response(writer, &response, "fake-malformed", true);
                 return;
             }
             Incoming::Request(request) => {
                 let (response, request_id) = handle(shared, &request);
-                if !write_response(&mut writer, &response, &request_id, request.close)
-                    || request.close
-                {
+                if !write_response(writer, &response, &request_id, request.close) || request.close {
                     return;
                 }
             }
@@ -1010,7 +1020,7 @@ fn update_permission(state: &mut State, input: &Value) -> Response {
             &format!("The image {id} could not be found"),
         );
     };
-    if !allow && !image.granted.iter().any(|a| *a == account) {
+    if !allow && !image.granted.contains(&account) {
         if let RevokeNeverGranted::Error { status, code } = &state.revoke_never_granted {
             return json_error(
                 *status,
