@@ -272,7 +272,7 @@ fn assume_role_acts_as_the_roles_account() {
     // The image exists only in the role's account.
     let image = seed_image_as(&moto, ROLE_ACCOUNT);
     let role_arn = format!("arn:aws:iam::{ROLE_ACCOUNT}:role/x");
-    let mut wd = Workdir::new(&common::terraform_on_path());
+    let wd = Workdir::new(&common::terraform_on_path());
     // Without the role, the provider is moto's default account, which has
     // no such image: this is what the role changes.
     wd.init(&config_with_provider(
