@@ -18,7 +18,8 @@
 mod common;
 
 use common::fake_workspaces::{
-    FakeWorkspaces, ACCOUNT, DESCRIBE_IMAGES, DESCRIBE_PERMISSIONS, UPDATE_PERMISSION,
+    FakeWorkspaces, ACCOUNT, DESCRIBE_IMAGES, DESCRIBE_PERMISSIONS, GET_CALLER_IDENTITY,
+    UPDATE_PERMISSION,
 };
 use common::{config, Workdir};
 use std::sync::Mutex;
@@ -36,29 +37,35 @@ struct Figures {
     apply_updates: u64,
     apply_workspaces_calls: u64,
     apply_time: Duration,
+    /// STS GetCallerIdentity (the provider's credential check at configure).
+    apply_sts: u64,
     refresh_describe_permissions: u64,
     refresh_workspaces_calls: u64,
     refresh_time: Duration,
+    refresh_sts: u64,
 }
 
 impl Figures {
     fn print(&self) {
         eprintln!(
-            "\n| N | refresh: DescribeWorkspaceImagePermissions | refresh: all WorkSpaces calls | refresh time | \
-             apply: UpdateWorkspaceImagePermission | apply: DescribeWorkspaceImages | \
-             apply: DescribeWorkspaceImagePermissions | apply: all WorkSpaces calls | apply time |"
+            "\n| N | refresh: DescribeWorkspaceImagePermissions | refresh: all WorkSpaces calls | \
+             refresh: GetCallerIdentity | refresh time | apply: UpdateWorkspaceImagePermission | \
+             apply: DescribeWorkspaceImages | apply: DescribeWorkspaceImagePermissions | \
+             apply: all WorkSpaces calls | apply: GetCallerIdentity | apply time |"
         );
-        eprintln!("|---|---|---|---|---|---|---|---|---|");
+        eprintln!("|---|---|---|---|---|---|---|---|---|---|---|");
         eprintln!(
-            "| {} | {} | {} | {:.1} s | {} | {} | {} | {} | {:.1} s |",
+            "| {} | {} | {} | {} | {:.1} s | {} | {} | {} | {} | {} | {:.1} s |",
             self.n,
             self.refresh_describe_permissions,
             self.refresh_workspaces_calls,
+            self.refresh_sts,
             self.refresh_time.as_secs_f64(),
             self.apply_updates,
             self.apply_describe_images,
             self.apply_describe_permissions,
             self.apply_workspaces_calls,
+            self.apply_sts,
             self.apply_time.as_secs_f64(),
         );
     }
@@ -100,6 +107,7 @@ fn measure(n: usize) -> Figures {
     let apply_describe_permissions = fake.calls(DESCRIBE_PERMISSIONS);
     let apply_updates = fake.calls(UPDATE_PERMISSION);
     let apply_workspaces_calls = fake.workspaces_calls();
+    let apply_sts = fake.calls(GET_CALLER_IDENTITY);
 
     fake.reset_calls();
     let started = Instant::now();
@@ -128,6 +136,8 @@ fn measure(n: usize) -> Figures {
         refresh_describe_permissions: fake.calls(DESCRIBE_PERMISSIONS),
         refresh_workspaces_calls: fake.workspaces_calls(),
         refresh_time,
+        refresh_sts: fake.calls(GET_CALLER_IDENTITY),
+        apply_sts,
     };
     figures.print();
     figures
