@@ -514,6 +514,14 @@ fn raw_requests_keep_alive_bad_input_and_unknown_operations() {
     let mut g = connect(&fake);
     let (status, _, _) = exchange(&mut g, "POST / HTTP/1.1\r\nContent-Length: nope\r\n\r\n");
     assert_eq!(status, 400);
+    for huge in [
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n",
+    ] {
+        let mut g = connect(&fake);
+        let (status, _, body) = exchange(&mut g, huge);
+        assert_eq!(status, 400, "{body}");
+    }
     let mut g = connect(&fake);
     g.write_all(b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"trunc")
         .unwrap();

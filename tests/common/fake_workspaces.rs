@@ -538,7 +538,7 @@ fn read_chunked(reader: &mut BufReader<TcpStream>) -> Result<Vec<u8>, String> {
             {}
             return Ok(body);
         }
-        if body.len() + size > MAX_BODY {
+        if body.len().saturating_add(size) > MAX_BODY {
             return Err("chunked body too large".into());
         }
         let start = body.len();
