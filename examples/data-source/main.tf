@@ -25,6 +25,12 @@ variable "workspaces_endpoint" {
   default     = null
 }
 
+variable "sts_endpoint" {
+  description = "Custom STS endpoint URL, for the provider's credential check. Null uses workspaces_endpoint when that is set (an emulator such as moto serves every API on one URL), else AWS."
+  type        = string
+  default     = null
+}
+
 variable "image_id" {
   description = "The WorkSpaces image to read (wsi-...)."
   type        = string
@@ -34,9 +40,10 @@ provider "workspaces" {
   region = var.region
 
   dynamic "endpoints" {
-    for_each = var.workspaces_endpoint == null ? [] : [var.workspaces_endpoint]
+    for_each = var.workspaces_endpoint == null && var.sts_endpoint == null ? [] : [1]
     content {
-      workspaces = endpoints.value
+      workspaces = var.workspaces_endpoint
+      sts        = var.sts_endpoint != null ? var.sts_endpoint : var.workspaces_endpoint
     }
   }
 }
