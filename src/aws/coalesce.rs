@@ -35,9 +35,15 @@ struct Fetched<T> {
     result: Result<T, AwsError>,
 }
 
+/// Completed writes to one key: how many, and when the last one ended.
+#[derive(Default)]
+struct Writes {
+    generation: u64,
+    last: Option<Instant>,
+}
+
 struct Slot<T> {
-    /// Completed writes to this key.
-    generation: Mutex<u64>,
+    writes: Mutex<Writes>,
     /// The last fetch; the lock is held while a fetch runs, which is what
     /// makes concurrent callers share it.
     last: tokio::sync::Mutex<Option<Fetched<T>>>,
@@ -62,24 +68,57 @@ impl<T: Clone> Coalescer<T> {
             .entry(key.to_string())
             .or_insert_with(|| {
                 Arc::new(Slot {
-                    generation: Mutex::new(0),
+                    writes: Mutex::new(Writes::default()),
                     last: tokio::sync::Mutex::new(None),
                 })
             })
             .clone()
     }
 
+    fn writes(slot: &Slot<T>) -> std::sync::MutexGuard<'_, Writes> {
+        slot.writes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn generation(slot: &Slot<T>) -> u64 {
-        *slot.generation.lock().unwrap_or_else(|p| p.into_inner())
+        Self::writes(slot).generation
     }
 
     /// Records a completed write to `key`; returns its generation, which a
     /// caller passes as `min_gen` to see the write's effect.
     pub fn wrote(&self, key: &str) -> u64 {
         let slot = self.slot(key);
-        let mut g = slot.generation.lock().unwrap_or_else(|p| p.into_inner());
-        *g += 1;
-        *g
+        let mut w = Self::writes(&slot);
+        w.generation += 1;
+        w.last = Some(Instant::now());
+        w.generation
+    }
+
+    /// Waits until no write to `key` has completed for `quiet` (or for as
+    /// long as the last fetch of `key` took, if longer: waiting costs no
+    /// more than the fetch it may save), or until `limit` has passed.
+    /// Terraform runs up to ten creates at once, each waiting for its grant
+    /// to show; letting a burst of writes finish first means one walk
+    /// confirms the whole burst instead of one walk per write.
+    pub async fn quiesce(&self, key: &str, quiet: Duration, limit: Duration) {
+        let slot = self.slot(key);
+        let until = Instant::now() + limit;
+        let last_fetch = {
+            let last = slot.last.lock().await;
+            last.as_ref().map(|f| f.finished - f.started)
+        };
+        let quiet = quiet.max(last_fetch.unwrap_or_default()).min(limit);
+        loop {
+            let last = Self::writes(&slot).last;
+            let now = Instant::now();
+            let wake = match last {
+                Some(at) if at + quiet > now => (at + quiet).min(until),
+                _ => return,
+            };
+            if wake <= now {
+                return;
+            }
+            tokio::time::sleep(wake - now).await;
+        }
     }
 
     /// What an ordinary read accepts: every completed write, and a result
@@ -137,11 +176,9 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    fn counting(n: &AtomicUsize) -> impl Future<Output = Result<usize, AwsError>> + '_ {
-        async move {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            Ok(n.fetch_add(1, Ordering::SeqCst) + 1)
-        }
+    async fn counting(n: &AtomicUsize) -> Result<usize, AwsError> {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Ok(n.fetch_add(1, Ordering::SeqCst) + 1)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,6 +223,23 @@ mod tests {
         };
         assert_eq!(c.get("k", want, || counting(&n)).await.unwrap(), 2);
         assert_eq!(n.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn quiesce_waits_for_a_pause_in_writes_but_not_past_its_limit() {
+        let c: Coalescer<usize> = Coalescer::new(Duration::from_secs(10));
+        // No write yet: nothing to wait for.
+        let t = Instant::now();
+        c.quiesce("k", Duration::from_millis(200), Duration::from_secs(5)).await;
+        assert!(t.elapsed() < Duration::from_millis(100));
+        c.wrote("k");
+        let t = Instant::now();
+        c.quiesce("k", Duration::from_millis(100), Duration::from_secs(5)).await;
+        assert!(t.elapsed() >= Duration::from_millis(90), "{:?}", t.elapsed());
+        c.wrote("k");
+        let t = Instant::now();
+        c.quiesce("k", Duration::from_secs(5), Duration::from_millis(50)).await;
+        assert!(t.elapsed() < Duration::from_secs(1), "the limit bounds the wait");
     }
 
     #[tokio::test]

@@ -29,15 +29,26 @@ pub struct ImageInfo {
     pub required_tenancy: Option<String>,
 }
 
-/// How long a completed read of an image serves later reads in the same
-/// provider process. One Terraform command reads each resource once, so
-/// this only has to span one refresh; a write to the image ends it early.
+/// How long a completed read of an image's sharing serves later reads in
+/// the same provider process. One Terraform command reads each resource
+/// once, so this only has to span one refresh; a write to the image ends
+/// it early.
 const READ_WINDOW: Duration = Duration::from_secs(10);
+
+/// The same for an image's details (owner, tenancy, existence), which no
+/// write of ours changes: one lookup serves a whole apply.
+const IMAGE_WINDOW: Duration = Duration::from_secs(120);
 
 /// First and longest pause between polls while waiting for a change to
 /// show up in DescribeWorkspaceImagePermissions.
 const POLL_FIRST: Duration = Duration::from_millis(200);
 const POLL_MAX: Duration = Duration::from_secs(5);
+
+/// Before its first poll, a wait lets a burst of writes to the image finish
+/// (no write for `QUIET`, for at most `QUIET_LIMIT`), so one walk confirms
+/// them all.
+const QUIET: Duration = Duration::from_millis(40);
+const QUIET_LIMIT: Duration = Duration::from_millis(400);
 
 /// The accounts an image is shared with; `None` when the image is gone.
 pub type Sharing = Option<Arc<BTreeSet<String>>>;
@@ -95,7 +106,7 @@ impl Workspaces {
             client,
             reads: Arc::new(Reads {
                 sharing: Coalescer::new(READ_WINDOW),
-                images: Coalescer::new(READ_WINDOW),
+                images: Coalescer::new(IMAGE_WINDOW),
             }),
         }
     }
@@ -259,6 +270,10 @@ impl Workspaces {
                 .unwrap_or(began),
         };
         let mut pause = POLL_FIRST;
+        self.reads
+            .sharing
+            .quiesce(image_id, QUIET, QUIET_LIMIT)
+            .await;
         loop {
             let sharing = self.sharing_as_of(image_id, want).await?;
             if done(sharing.as_deref()) {

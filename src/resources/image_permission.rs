@@ -141,7 +141,6 @@ impl Resource for ImagePermission {
                     .requires_replace(),
                 ],
                 block_types: vec![timeouts::block(&[Operation::Create, Operation::Delete])],
-                ..Block::default()
             },
         }
     }

@@ -377,7 +377,6 @@ impl Resource for ImageSharing {
                     Operation::Update,
                     Operation::Delete,
                 ])],
-                ..Block::default()
             },
         }
     }
