@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod datasources;
 pub mod diag;
+pub mod duration;
 pub mod logging;
 pub mod plugin;
 pub mod protocol;

@@ -230,16 +230,26 @@ mod tests {
         let c: Coalescer<usize> = Coalescer::new(Duration::from_secs(10));
         // No write yet: nothing to wait for.
         let t = Instant::now();
-        c.quiesce("k", Duration::from_millis(200), Duration::from_secs(5)).await;
+        c.quiesce("k", Duration::from_millis(200), Duration::from_secs(5))
+            .await;
         assert!(t.elapsed() < Duration::from_millis(100));
         c.wrote("k");
         let t = Instant::now();
-        c.quiesce("k", Duration::from_millis(100), Duration::from_secs(5)).await;
-        assert!(t.elapsed() >= Duration::from_millis(90), "{:?}", t.elapsed());
+        c.quiesce("k", Duration::from_millis(100), Duration::from_secs(5))
+            .await;
+        assert!(
+            t.elapsed() >= Duration::from_millis(90),
+            "{:?}",
+            t.elapsed()
+        );
         c.wrote("k");
         let t = Instant::now();
-        c.quiesce("k", Duration::from_secs(5), Duration::from_millis(50)).await;
-        assert!(t.elapsed() < Duration::from_secs(1), "the limit bounds the wait");
+        c.quiesce("k", Duration::from_secs(5), Duration::from_millis(50))
+            .await;
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "the limit bounds the wait"
+        );
     }
 
     #[tokio::test]

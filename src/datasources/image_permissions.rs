@@ -54,16 +54,7 @@ fn string_or_null(s: &Option<String>) -> Value {
 impl Model {
     /// `None` while `image_id` is not known (or the value is not an object).
     pub fn from_value(v: &Value) -> Option<Model> {
-        let shared_account_ids = match v.attr(SHARED_ACCOUNT_IDS) {
-            Some(Value::Set(items)) => Some(
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
-            ),
-            _ => None,
-        };
+        let shared_account_ids = v.attr(SHARED_ACCOUNT_IDS).and_then(Value::string_set);
         Some(Model {
             image_id: opt_string(v, IMAGE_ID)?,
             shared_account_ids,

@@ -253,7 +253,7 @@ pub fn parse(config: &Value) -> Result<Option<Settings>, Diagnostics> {
                 duration: b
                     .attr("duration")
                     .and_then(Value::as_str)
-                    .and_then(|d| parse_go_duration(d).ok()),
+                    .and_then(|d| crate::duration::parse_go(d).ok()),
             }),
             retry: Some(RetrySettings {
                 max_retries: whole_number(config, "max_retries")
@@ -300,16 +300,7 @@ fn endpoint<'a>(config: &'a Value, service: &str) -> Option<&'a str> {
 
 /// The known string elements of a set attribute; `None` when it is null.
 fn string_set(config: &Value, name: &str) -> Option<BTreeSet<String>> {
-    match config.attr(name) {
-        Some(Value::Set(items)) => Some(
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect(),
-        ),
-        _ => None,
-    }
+    config.attr(name).and_then(Value::string_set)
 }
 
 /// A known number attribute as an integer; `None` when null, unknown or
@@ -527,7 +518,7 @@ fn validate_assume_role(config: &Value, diags: &mut Diagnostics) {
         }
     }
     if let Some(Value::String(d)) = block.attr("duration") {
-        let why = match parse_go_duration(d) {
+        let why = match crate::duration::parse_go(d) {
             Ok(len) if (MIN_SESSION..=MAX_SESSION).contains(&len) => None,
             Ok(_) => Some(format!(
                 "{d:?} is outside what STS allows: from 15 minutes (\"15m\") to 12 hours (\"12h\")."
@@ -597,56 +588,6 @@ fn validate_account_set(config: &Value, name: &str, diags: &mut Diagnostics) {
             );
         }
     }
-}
-
-/// A Go duration string (`time.ParseDuration`): one or more decimal
-/// numbers, each with a unit (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), such
-/// as `1h`, `1.5h` or `2h45m`; a bare `0` is zero. Negative durations
-/// are refused: no session lasts less than nothing.
-fn parse_go_duration(text: &str) -> Result<Duration, String> {
-    let bad = || {
-        format!(
-            "{text:?} is not a duration; expected something like \"1h\", \"2h45m\" or \"30m15s\"."
-        )
-    };
-    if text == "0" {
-        return Ok(Duration::ZERO);
-    }
-    let mut rest = text;
-    let mut nanos = 0f64;
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        let (num, tail) = rest.split_at(num_len);
-        if !num.bytes().any(|b| b.is_ascii_digit()) || num.matches('.').count() > 1 {
-            return Err(bad());
-        }
-        let value: f64 = num.parse().map_err(|_| bad())?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, next) = tail.split_at(unit_len);
-        let scale = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return Err(bad()),
-        };
-        nanos += value * scale;
-        rest = next;
-    }
-    // Go refuses durations past about 290 years; so do we.
-    if nanos > i64::MAX as f64 {
-        return Err(bad());
-    }
-    Ok(Duration::from_nanos(nanos.round() as u64))
 }
 
 /// `us-east-1`, `cn-northwest-1`, `us-gov-west-1`, `eu-isoe-west-1`.
@@ -922,21 +863,6 @@ mod tests {
                 ]),
             )]);
             assert_eq!(error_paths(&c), vec!["assume_role[0].duration"], "{too}");
-        }
-    }
-
-    #[test]
-    fn go_durations_parse_as_go_does() {
-        let secs = |t: &str| parse_go_duration(t).map(|d| d.as_secs_f64());
-        assert_eq!(secs("1h"), Ok(3600.0));
-        assert_eq!(secs("15m"), Ok(900.0));
-        assert_eq!(secs("2h45m"), Ok(9900.0));
-        assert_eq!(secs("30m15s"), Ok(1815.0));
-        assert_eq!(secs("1.5h"), Ok(5400.0));
-        assert_eq!(secs("0"), Ok(0.0));
-        assert_eq!(secs("1500ms"), Ok(1.5));
-        for bad in ["", "1", "h", "1d", "-1h", "1h-", ".h", "1..5h", "1 h"] {
-            assert!(parse_go_duration(bad).is_err(), "{bad:?}");
         }
     }
 

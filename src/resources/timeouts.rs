@@ -88,48 +88,16 @@ pub fn get(value: &Value, op: Operation) -> Duration {
         .unwrap_or(DEFAULT)
 }
 
-/// Parses Go's duration syntax: one or more decimal numbers, each with a
-/// unit (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), e.g. `1h30m` or `1.5s`.
-/// Negative and zero durations are refused: no operation can finish in no time.
+/// A timeout: a Go duration (`"30s"`, `"10m"`, `"1h30m"`) more than zero
+/// and at most a year: no operation can finish in no time.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || {
-        format!(
-            "{text:?} is not a duration: expected a number and unit such as \"30s\", \"10m\" or \"1h30m\"."
-        )
-    };
-    if text.is_empty() {
-        return Err(bad());
-    }
-    let mut rest = text;
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        let (num, tail) = rest.split_at(num_len);
-        let n: f64 = num.parse().map_err(|_| bad())?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let seconds = match unit {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(bad()),
-        };
-        total += n * seconds;
-        rest = tail;
-    }
-    if total <= 0.0 || !total.is_finite() || total > 366.0 * 24.0 * 3600.0 {
+    let d = crate::duration::parse_go(text)?;
+    if d.is_zero() || d > Duration::from_secs(366 * 24 * 3600) {
         return Err(format!(
             "{text:?} is out of range: a timeout must be more than zero and at most a year."
         ));
     }
-    Ok(Duration::from_secs_f64(total))
+    Ok(d)
 }
 
 #[cfg(test)]

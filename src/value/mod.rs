@@ -115,6 +115,21 @@ impl Value {
         }
     }
 
+    /// The known strings of a set or list of strings; `None` for anything
+    /// else (null, unknown, another type). Unknown elements are skipped.
+    pub fn string_set(&self) -> Option<std::collections::BTreeSet<String>> {
+        match self {
+            Value::Set(items) | Value::List(items) => Some(
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     /// An attribute of an object value; `None` when this is not an object.
     pub fn attr(&self, name: &str) -> Option<&Value> {
         match self {
