@@ -480,3 +480,59 @@ async fn a_missing_image_is_reported_before_any_grant() {
     assert!(result.state.is_none());
     assert_eq!(server.targets(), vec!["DescribeWorkspaceImages"]);
 }
+
+fn sharing_value(accounts: &[&str]) -> Value {
+    Value::object([
+        ("id", Value::string(IMAGE)),
+        ("image_id", Value::string(IMAGE)),
+        (
+            "shared_account_ids",
+            Value::Set(accounts.iter().map(|a| Value::string(*a)).collect()),
+        ),
+        ("timeouts", Value::Null),
+    ])
+}
+
+#[tokio::test]
+async fn an_update_that_cannot_read_the_sharing_keeps_the_prior_state_whole() {
+    use tfws::resources::image_sharing::ImageSharing;
+    let server = LoopbackAws::start(vec![Scripted::error(
+        400,
+        "AccessDeniedException",
+        "not allowed",
+        "r9",
+    )]);
+    let aws = client(&server).await;
+    let prior = sharing_value(&[ACCOUNT, "444455556666"]);
+    let result = ImageSharing
+        .update(
+            &Context::new(aws.clone()),
+            &prior,
+            &sharing_value(&[ACCOUNT]),
+        )
+        .await;
+    assert!(result.diagnostics.has_errors());
+    assert_eq!(
+        result.state,
+        Some(prior),
+        "no permission record may be lost"
+    );
+    assert_eq!(server.targets(), vec!["DescribeWorkspaceImagePermissions"]);
+}
+
+#[tokio::test]
+async fn a_create_that_cannot_read_the_sharing_leaves_no_resource() {
+    use tfws::resources::image_sharing::ImageSharing;
+    let server = LoopbackAws::start(vec![Scripted::error(
+        400,
+        "AccessDeniedException",
+        "not allowed",
+        "r10",
+    )]);
+    let aws = client(&server).await;
+    let result = ImageSharing
+        .create(&Context::new(aws.clone()), &sharing_value(&[ACCOUNT]))
+        .await;
+    assert!(result.diagnostics.has_errors());
+    assert_eq!(result.state, None);
+}

@@ -171,7 +171,9 @@ async fn write_all(
 
 /// What one apply did, and the state that records it truthfully.
 struct Applied {
-    state: Model,
+    /// `None` when nothing could be read or written: the state before
+    /// stands (prior state on update, no resource on create).
+    state: Option<Model>,
     diagnostics: Diagnostics,
     /// Whether any write reached AWS (or may have).
     wrote: bool,
@@ -186,7 +188,7 @@ async fn converge(ctx: &Context, desired: &Model, deadline: Instant, action: &st
         Ok(Some(held)) => (*held).clone(),
         Ok(None) => {
             return Applied {
-                state: desired.with_accounts(BTreeSet::new()),
+                state: None,
                 diagnostics: checks::not_found(image_id, &aws.region())
                     .at(AttrPath::root(IMAGE_ID))
                     .into(),
@@ -195,7 +197,7 @@ async fn converge(ctx: &Context, desired: &Model, deadline: Instant, action: &st
         }
         Err(e) => {
             return Applied {
-                state: desired.with_accounts(BTreeSet::new()),
+                state: None,
                 diagnostics: failure(
                     action,
                     image_id,
@@ -222,7 +224,7 @@ async fn converge(ctx: &Context, desired: &Model, deadline: Instant, action: &st
         );
         if diagnostics.has_errors() {
             return Applied {
-                state: desired.with_accounts(held),
+                state: Some(desired.with_accounts(held)),
                 diagnostics,
                 wrote: false,
             };
@@ -298,7 +300,7 @@ async fn converge(ctx: &Context, desired: &Model, deadline: Instant, action: &st
         }
     };
     Applied {
-        state: desired.with_accounts(state),
+        state: Some(desired.with_accounts(state)),
         diagnostics,
         wrote,
     }
@@ -452,7 +454,7 @@ impl Resource for ImageSharing {
         // once anything was written, the resource exists and owns the image.
         let keep = applied.wrote || !applied.diagnostics.has_errors();
         StateResult {
-            state: keep.then(|| applied.state.to_value()),
+            state: applied.state.filter(|_| keep).map(|m| m.to_value()),
             diagnostics: applied.diagnostics,
         }
     }
@@ -495,7 +497,12 @@ impl Resource for ImageSharing {
         let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
         let applied = converge(ctx, &desired, deadline, "updating").await;
         StateResult {
-            state: Some(applied.state.to_value()),
+            // Nothing read or written: the prior state stands, whole.
+            state: Some(
+                applied
+                    .state
+                    .map_or_else(|| prior.clone(), |m| m.to_value()),
+            ),
             diagnostics: applied.diagnostics,
         }
     }
