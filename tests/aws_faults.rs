@@ -362,7 +362,7 @@ async fn a_response_that_is_not_an_aws_error_is_reported_briefly() {
     let d = result.diagnostics.iter().next().expect("error");
     assert!(d.detail.contains("StatusCode: 500"), "{}", d.detail);
     assert!(
-        d.detail.contains("not a WorkSpaces API response"),
+        d.detail.contains("not an AWS API response"),
         "{}",
         d.detail
     );
@@ -400,7 +400,9 @@ async fn an_endpoint_that_refuses_connections_is_named_as_unreachable() {
         .await;
     let d = result.diagnostics.iter().next().expect("error");
     assert!(
-        d.detail.contains("could not reach the endpoint"),
+        d.detail.contains(&format!(
+            "could not call http://127.0.0.1:{port} (3 attempts): connection refused"
+        )),
         "{}",
         d.detail
     );
@@ -535,4 +537,225 @@ async fn a_create_that_cannot_read_the_sharing_leaves_no_resource() {
         .await;
     assert!(result.diagnostics.has_errors());
     assert_eq!(result.state, None);
+}
+
+// Transport and credential failures: one readable line each, naming the
+// operation, the URL called, what happened and the attempts made.
+
+use common::transport_faults;
+use std::time::Duration;
+
+/// A client for `url` with `attempts` attempts and a 1 s attempt
+/// time-out, so failures that retry or wait end quickly.
+fn quick_client(url: &str, attempts: u32) -> Workspaces {
+    use aws_sdk_workspaces::config::retry::RetryConfig;
+    use aws_sdk_workspaces::config::timeout::TimeoutConfig;
+    use aws_sdk_workspaces::config::{BehaviorVersion, Credentials, Region};
+    let conf = aws_sdk_workspaces::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .endpoint_url(url)
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(1))
+                .build(),
+        )
+        .build();
+    Workspaces::new(aws_sdk_workspaces::Client::from_conf(conf))
+}
+
+/// Creates a permission through `aws` and returns the one diagnostic's
+/// summary and detail, checking that nothing entered state.
+async fn create_fails(aws: Workspaces) -> (String, String) {
+    let result = ImagePermission
+        .create(&Context::new(aws), &planned())
+        .await;
+    assert!(result.state.is_none());
+    let all: Vec<_> = result.diagnostics.iter().collect();
+    assert_eq!(all.len(), 1, "{all:?}");
+    (all[0].summary.clone(), all[0].detail.clone())
+}
+
+/// No Debug output of the SDK's error types, in one line.
+fn assert_readable(detail: &str) {
+    for dump in ["{", "}", "DispatchFailure", "ConnectorError", "Os {", "source:"] {
+        assert!(!detail.contains(dump), "{dump:?} in {detail:?}");
+    }
+    assert!(!detail.contains('\n'), "{detail:?}");
+}
+
+const CHECKING: &str = "checking WorkSpaces image wsi-123456789 before granting access to it";
+
+#[tokio::test]
+async fn connection_refused_names_url_and_attempts() {
+    let port = transport_faults::closed_port();
+    let (summary, detail) =
+        create_fails(quick_client(&format!("http://127.0.0.1:{port}"), 2)).await;
+    assert_eq!(summary, CHECKING);
+    assert_eq!(
+        detail,
+        format!(
+            "operation error WorkSpaces: DescribeWorkspaceImages, could not call http://127.0.0.1:{port} \
+             (2 attempts): connection refused (nothing accepts connections there: are the host and port \
+             right, and is the service running?)"
+        )
+    );
+    assert_readable(&detail);
+}
+
+#[tokio::test]
+async fn an_unknown_host_is_named() {
+    let (summary, detail) = create_fails(quick_client("https://no-such-host.invalid", 1)).await;
+    assert_eq!(summary, CHECKING);
+    assert_eq!(
+        detail,
+        "operation error WorkSpaces: DescribeWorkspaceImages, could not call \
+         https://no-such-host.invalid:443 (1 attempt): host not found: no-such-host.invalid does not \
+         resolve (is the host name in the endpoint URL right?)"
+    );
+    assert_readable(&detail);
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_port_asks_whether_it_is_plain_http() {
+    let port = transport_faults::plain_http_server();
+    let (summary, detail) =
+        create_fails(quick_client(&format!("https://127.0.0.1:{port}"), 1)).await;
+    assert_eq!(summary, CHECKING);
+    assert_eq!(
+        detail,
+        format!(
+            "operation error WorkSpaces: DescribeWorkspaceImages, could not call https://127.0.0.1:{port} \
+             (1 attempt): TLS handshake failed: the server did not answer in TLS (is the endpoint plain \
+             HTTP? Then write its URL with http://)"
+        )
+    );
+    assert_readable(&detail);
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_with_the_limit_named() {
+    let port = transport_faults::silent_server();
+    let started = std::time::Instant::now();
+    let (summary, detail) =
+        create_fails(quick_client(&format!("http://127.0.0.1:{port}"), 2)).await;
+    assert_eq!(summary, CHECKING);
+    assert_eq!(
+        detail,
+        format!(
+            "operation error WorkSpaces: DescribeWorkspaceImages, could not call http://127.0.0.1:{port} \
+             (2 attempts): timed out after 1 s waiting for a response (the server accepted the \
+             connection but did not answer: is the endpoint URL an AWS API?)"
+        )
+    );
+    assert_readable(&detail);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_named() {
+    let port = transport_faults::resetting_server();
+    let (summary, detail) =
+        create_fails(quick_client(&format!("http://127.0.0.1:{port}"), 1)).await;
+    assert_eq!(summary, CHECKING);
+    assert_eq!(
+        detail,
+        format!(
+            "operation error WorkSpaces: DescribeWorkspaceImages, could not call http://127.0.0.1:{port} \
+             (1 attempt): connection reset by the server (is the endpoint URL right, or is a proxy or \
+             firewall in the way?)"
+        )
+    );
+    assert_readable(&detail);
+}
+
+#[tokio::test]
+async fn an_unknown_region_is_suspected_when_its_endpoint_does_not_resolve() {
+    use aws_sdk_workspaces::config::retry::RetryConfig;
+    use aws_sdk_workspaces::config::{BehaviorVersion, Credentials, Region};
+    // No endpoint URL: the SDK calls the Region's own endpoint, which does
+    // not exist for us-east-9 (and nothing resolves offline either).
+    let conf = aws_sdk_workspaces::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-9"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .build();
+    let aws = Workspaces::new(aws_sdk_workspaces::Client::from_conf(conf));
+    let (summary, detail) = create_fails(aws).await;
+    assert_eq!(summary, CHECKING);
+    assert_eq!(
+        detail,
+        "operation error WorkSpaces: DescribeWorkspaceImages, could not call \
+         https://workspaces.us-east-9.amazonaws.com:443 (1 attempt): host not found: \
+         workspaces.us-east-9.amazonaws.com does not resolve (the Region \"us-east-9\" may be wrong, or \
+         WorkSpaces is not offered there)"
+    );
+    assert_readable(&detail);
+}
+
+#[tokio::test]
+async fn credential_errors_carry_the_code_and_what_to_do() {
+    for (code, message, hint) in [
+        (
+            "ExpiredTokenException",
+            "The security token included in the request is expired",
+            "The credentials have expired: get new ones (for an SSO profile run `aws sso login`, for \
+             temporary keys get a new session token).",
+        ),
+        (
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided.",
+            "The secret access key does not match the access key ID: check AWS_SECRET_ACCESS_KEY, \
+             `secret_key` or the profile's aws_secret_access_key (and the system clock).",
+        ),
+        (
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+            "AWS does not recognise the access key ID or session token: check AWS_ACCESS_KEY_ID, \
+             `access_key` or the profile's keys, and that a session token is set only with temporary keys.",
+        ),
+    ] {
+        let server = LoopbackAws::start(vec![Scripted::error(403, code, message, "r-cred")]);
+        let (summary, detail) = create_fails(quick_client(&server.url, 3)).await;
+        assert_eq!(summary, CHECKING);
+        let sep = if message.ends_with('.') { " " } else { ". " };
+        assert_eq!(
+            detail,
+            format!(
+                "operation error WorkSpaces: DescribeWorkspaceImages, https response error StatusCode: 403, \
+                 RequestID: r-cred, {code}: {message}{sep}{hint}"
+            )
+        );
+        assert_readable(&detail);
+        assert_eq!(server.targets().len(), 1, "{code} is not retried");
+    }
+}
+
+#[tokio::test]
+async fn a_sharing_read_that_fails_says_nothing_was_created() {
+    use tfws::resources::image_sharing::ImageSharing;
+    let port = transport_faults::closed_port();
+    let result = ImageSharing
+        .create(
+            &Context::new(quick_client(&format!("http://127.0.0.1:{port}"), 1)),
+            &sharing_value(&[ACCOUNT]),
+        )
+        .await;
+    let d = result.diagnostics.iter().next().expect("error");
+    assert_eq!(
+        d.summary,
+        format!("reading the current sharing before creating WorkSpaces Image Sharing ({IMAGE})")
+    );
+    assert!(
+        d.detail.starts_with(
+            "operation error WorkSpaces: DescribeWorkspaceImagePermissions, could not call"
+        ),
+        "{}",
+        d.detail
+    );
+    assert_readable(&d.detail);
 }

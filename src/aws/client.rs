@@ -12,7 +12,8 @@
 //! chain), the assumed role if `assume_role` is set, then STS
 //! GetCallerIdentity and the account guards if asked for.
 
-use super::Workspaces;
+use super::error::{CallContext, CallTracker};
+use super::{AwsError, Workspaces};
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::{RetryConfig, RetryMode};
 use aws_config::sts::AssumeRoleProvider;
@@ -21,6 +22,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::origin::Origin;
 use aws_types::region::Region;
 use aws_types::SdkConfig;
@@ -30,6 +32,19 @@ use std::time::Duration;
 
 /// terraform-provider-aws's default for `max_retries`.
 pub const DEFAULT_MAX_RETRIES: u32 = 25;
+
+/// Time to set up a connection (TCP and TLS). Longer than the SDK's 3.1 s,
+/// so a slow proxy or a far Region does not fail a healthy run.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Time one attempt may wait for its response. The SDK sets none, so an
+/// endpoint that accepts and never answers would hang Terraform; our calls
+/// answer in well under a second, so a minute cannot cut a healthy one.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Overrides [`ATTEMPT_TIMEOUT`] (a Go duration), for troubleshooting and
+/// for tests that need a silent endpoint to fail fast.
+pub const ATTEMPT_TIMEOUT_ENV: &str = "TF_WORKSPACES_ATTEMPT_TIMEOUT";
 
 /// Where and as whom to call AWS. `Default` is a plain SDK client: the
 /// standard chain, the SDK's own retry settings and no STS call; the
@@ -133,6 +148,22 @@ pub enum ConnectError {
     NoCredentials(CredentialsError),
 }
 
+impl ConnectError {
+    /// The diagnostic's summary: what the provider was doing.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            ConnectError::NoRegion => "Invalid provider configuration",
+            ConnectError::NoCredentials(CredentialsError::Rejected(e)) if e.transport.is_some() => {
+                "Cannot reach STS to validate the provider's credentials"
+            }
+            ConnectError::NoCredentials(CredentialsError::Rejected(_)) => {
+                "Invalid provider credentials"
+            }
+            ConnectError::NoCredentials(_) => "Invalid provider configuration",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {
     #[error(
@@ -142,18 +173,49 @@ pub enum CredentialsError {
     Unresolved(String),
     #[error("Cannot assume IAM Role {role_arn}: {reason}")]
     AssumeRole { role_arn: String, reason: String },
-    #[error(
-        "validating provider credentials: STS GetCallerIdentity failed: {0}\n\nCheck the credentials \
-         (and `endpoints {{ sts }}` or AWS_ENDPOINT_URL_STS), or set skip_credentials_validation = true \
-         to skip this check."
-    )]
-    Rejected(String),
+    /// STS GetCallerIdentity failed: refused, or not reached.
+    #[error("validating provider credentials: {}", rejected(.0))]
+    Rejected(AwsError),
     #[error("STS GetCallerIdentity returned no account ID, so allowed_account_ids/forbidden_account_ids cannot be checked")]
     NoAccount,
     #[error("AWS account ID not allowed: {0} (the credentials' account is not listed in allowed_account_ids)")]
     AccountNotAllowed(String),
     #[error("AWS account ID not allowed: {0} (the credentials' account is listed in forbidden_account_ids)")]
     AccountForbidden(String),
+}
+
+/// The STS failure and what to check, in one line.
+fn rejected(e: &AwsError) -> String {
+    let end = if e.to_string().ends_with('.') {
+        " "
+    } else {
+        ". "
+    };
+    let check = if e.transport.is_some() {
+        "Check `endpoints { sts }` or AWS_ENDPOINT_URL_STS, or set skip_credentials_validation = true to \
+         skip this check."
+    } else if e.is_credentials_error() {
+        "Or set skip_credentials_validation = true to skip this check."
+    } else {
+        "Check the credentials (and `endpoints { sts }` or AWS_ENDPOINT_URL_STS), or set \
+         skip_credentials_validation = true to skip this check."
+    };
+    format!("{e}{end}{check}")
+}
+
+/// The connect and attempt time-outs, [`ATTEMPT_TIMEOUT_ENV`] applied.
+fn timeout_config() -> TimeoutConfig {
+    let attempt = match std::env::var(ATTEMPT_TIMEOUT_ENV) {
+        Ok(text) => crate::duration::parse_go(&text).unwrap_or_else(|why| {
+            tracing::warn!(%why, "ignoring {ATTEMPT_TIMEOUT_ENV}");
+            ATTEMPT_TIMEOUT
+        }),
+        Err(_) => ATTEMPT_TIMEOUT,
+    };
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(attempt)
+        .build()
 }
 
 pub async fn connect(settings: &ClientSettings) -> Result<Workspaces, ConnectError> {
@@ -195,7 +257,11 @@ pub async fn connect(settings: &ClientSettings) -> Result<Workspaces, ConnectErr
         }
     };
     let region = region.ok_or(ConnectError::NoRegion)?;
-    let mut shared = loader.region(region).load().await;
+    let mut shared = loader
+        .region(region)
+        .timeout_config(timeout_config())
+        .load()
+        .await;
     if let Some(retry) = &settings.retry {
         let resolved = retry_config(retry, shared.retry_config());
         shared = shared.into_builder().retry_config(resolved).build();
@@ -323,15 +389,24 @@ async fn assume_role(
 
 /// The account of the credentials, from STS GetCallerIdentity.
 async fn caller_account(sts: &SdkConfig) -> Result<String, CredentialsError> {
-    use aws_sdk_sts::error::ProvideErrorMetadata;
     let client = aws_sdk_sts::Client::new(sts);
-    let out = client.get_caller_identity().send().await.map_err(|e| {
-        CredentialsError::Rejected(match (e.code(), e.message()) {
-            (Some(code), Some(msg)) => format!("{code}: {msg}"),
-            (Some(code), None) => code.to_string(),
-            _ => DisplayErrorContext(&e).to_string(),
-        })
-    })?;
+    let tracker = CallTracker::new();
+    let out = client
+        .get_caller_identity()
+        .customize()
+        .interceptor(tracker.clone())
+        .send()
+        .await
+        .map_err(|e| {
+            let timeouts = sts.timeout_config();
+            let ctx = CallContext {
+                calls: tracker.calls(),
+                region: sts.region().map(|r| r.to_string()),
+                connect_timeout: timeouts.and_then(|t| t.connect_timeout()),
+                attempt_timeout: timeouts.and_then(|t| t.operation_attempt_timeout()),
+            };
+            CredentialsError::Rejected(AwsError::from_service("STS", "GetCallerIdentity", e, &ctx))
+        })?;
     out.account()
         .map(str::to_string)
         .ok_or(CredentialsError::NoAccount)

@@ -8,7 +8,8 @@ mod workspaces;
 
 pub use client::{
     connect, AccountCheck, AssumeRole, ClientSettings, ConnectError, CredentialsError,
-    RetrySettings, StaticCredentials, DEFAULT_MAX_RETRIES,
+    RetrySettings, StaticCredentials, ATTEMPT_TIMEOUT, ATTEMPT_TIMEOUT_ENV, CONNECT_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
 };
-pub use error::AwsError;
+pub use error::{AwsError, TlsProblem, Transport};
 pub use workspaces::{Change, ImageInfo, SettleError, Sharing, Workspaces};

@@ -5,6 +5,7 @@
 //! through the same coalescer.
 
 use super::coalesce::{Coalescer, Freshness};
+use super::error::{CallContext, CallTracker};
 use super::AwsError;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -119,6 +120,18 @@ impl Workspaces {
             .map_or_else(|| "(unknown)".to_string(), |r| r.to_string())
     }
 
+    /// What a failed call's message needs besides the SDK's error.
+    fn call_context(&self, tracker: &CallTracker) -> CallContext {
+        let config = self.client.config();
+        let timeouts = config.timeout_config();
+        CallContext {
+            calls: tracker.calls(),
+            region: config.region().map(|r| r.to_string()),
+            connect_timeout: timeouts.and_then(|t| t.connect_timeout()),
+            attempt_timeout: timeouts.and_then(|t| t.operation_attempt_timeout()),
+        }
+    }
+
     /// Whether the image exists in this account and Region
     /// (DescribeWorkspaceImages filtered to its ID).
     pub async fn image_exists(&self, image_id: &str) -> Result<bool, AwsError> {
@@ -137,16 +150,20 @@ impl Workspaces {
     }
 
     async fn fetch_image(&self, image_id: &str) -> Result<Option<ImageInfo>, AwsError> {
+        let tracker = CallTracker::new();
         let out = self
             .client
             .describe_workspace_images()
             .image_ids(image_id)
+            .customize()
+            .interceptor(tracker.clone())
             .send()
             .await;
         let page = match out {
             Ok(page) => page,
             Err(e) => {
-                let e = AwsError::from_sdk("DescribeWorkspaceImages", e);
+                let e =
+                    AwsError::from_sdk("DescribeWorkspaceImages", e, &self.call_context(&tracker));
                 return if e.is_code(NOT_FOUND) {
                     Ok(None)
                 } else {
@@ -185,18 +202,27 @@ impl Workspaces {
         account: &str,
         allow: bool,
     ) -> Result<Change, AwsError> {
+        let tracker = CallTracker::new();
         let out = self
             .client
             .update_workspace_image_permission()
             .image_id(image_id)
             .shared_account_id(account)
             .allow_copy_image(allow)
+            .customize()
+            .interceptor(tracker.clone())
             .send()
             .await;
         // Even a failed write may have happened (a time-out, a 5xx): either
         // way, what was read of this image before is stale now.
         let generation = self.reads.sharing.wrote(image_id);
-        out.map_err(|e| AwsError::from_sdk("UpdateWorkspaceImagePermission", e))?;
+        out.map_err(|e| {
+            AwsError::from_sdk(
+                "UpdateWorkspaceImagePermission",
+                e,
+                &self.call_context(&tracker),
+            )
+        })?;
         tracing::debug!(image_id, account, allow, "permission updated");
         Ok(Change {
             image_id: image_id.to_string(),
@@ -304,15 +330,24 @@ impl Workspaces {
         let mut token: Option<String> = None;
         let mut seen_tokens = std::collections::HashSet::new();
         loop {
+            let tracker = CallTracker::new();
             let page = self
                 .client
                 .describe_workspace_image_permissions()
                 .image_id(image_id)
                 .max_results(PAGE_SIZE)
                 .set_next_token(token.take())
+                .customize()
+                .interceptor(tracker.clone())
                 .send()
                 .await
-                .map_err(|e| AwsError::from_sdk("DescribeWorkspaceImagePermissions", e));
+                .map_err(|e| {
+                    AwsError::from_sdk(
+                        "DescribeWorkspaceImagePermissions",
+                        e,
+                        &self.call_context(&tracker),
+                    )
+                });
             let page = match page {
                 Ok(p) => p,
                 Err(e) if e.is_code(NOT_FOUND) => return Ok(None),

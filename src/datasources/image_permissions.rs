@@ -107,12 +107,9 @@ fn check(image_id: &str) -> Diagnostics {
     }
 }
 
-fn aws_failure(image_id: &str, err: &AwsError) -> Diagnostics {
-    Diagnostic::error(
-        format!("reading WorkSpaces Image Permissions ({image_id})"),
-        err.to_string(),
-    )
-    .into()
+/// `what` is the step that failed: the image lookup or the permissions read.
+fn aws_failure(what: &str, image_id: &str, err: &AwsError) -> Diagnostics {
+    Diagnostic::error(format!("{what} ({image_id})"), err.to_string()).into()
 }
 
 fn not_found(image_id: &str, region: &str) -> Diagnostics {
@@ -203,13 +200,25 @@ impl DataSource for ImagePermissions {
         let image = match aws.describe_image(image_id).await {
             Ok(Some(image)) => image,
             Ok(None) => return Err(not_found(image_id, &aws.region())),
-            Err(e) => return Err(aws_failure(image_id, &e)),
+            Err(e) => {
+                return Err(aws_failure(
+                    "looking up the image for WorkSpaces Image Permissions",
+                    image_id,
+                    &e,
+                ))
+            }
         };
         let accounts = match aws.shared_accounts(image_id).await {
             Ok(Some(accounts)) => accounts,
             // Deleted between the two calls.
             Ok(None) => return Err(not_found(image_id, &aws.region())),
-            Err(e) => return Err(aws_failure(image_id, &e)),
+            Err(e) => {
+                return Err(aws_failure(
+                    "reading WorkSpaces Image Permissions",
+                    image_id,
+                    &e,
+                ))
+            }
         };
         Ok(Model::from_aws(image_id, image, accounts).to_value())
     }

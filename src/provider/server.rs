@@ -250,7 +250,7 @@ impl WorkspacesProvider {
                 Diagnostics::new()
             }
             Err(e) => {
-                let d = Diagnostic::error("Invalid provider configuration", e.to_string());
+                let d = Diagnostic::error(e.summary(), e.to_string());
                 match e {
                     aws::ConnectError::NoRegion => d.at(AttrPath::root("region")).into(),
                     aws::ConnectError::NoCredentials(_) => d.into(),

@@ -93,7 +93,7 @@ pub fn not_found(image_id: &str, region: &str) -> Diagnostic {
 
 fn lookup_failed(image_id: &str, e: &AwsError) -> Diagnostic {
     Diagnostic::error(
-        format!("checking WorkSpaces image {image_id} before sharing it"),
+        format!("checking WorkSpaces image {image_id} before granting access to it"),
         e.to_string(),
     )
 }

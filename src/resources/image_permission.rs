@@ -241,7 +241,7 @@ impl Resource for ImagePermission {
             ),
             Err(e) => StateResult::failed(
                 Some(key.state(planned)),
-                aws_failure("reading after creating", &key, &e),
+                aws_failure("confirming the grant after creating", &key, &e),
             ),
         }
     }
@@ -277,7 +277,10 @@ impl Resource for ImagePermission {
             Ok(Some(accounts)) if accounts.contains(&key.account_id) => {}
             // Already revoked, or the image is gone: nothing left to do.
             Ok(_) => return Diagnostics::new(),
-            Err(e) => return aws_failure("deleting", &key, &e).into(),
+            // Only the read ran: nothing was revoked yet.
+            Err(e) => {
+                return aws_failure("checking the permission before deleting", &key, &e).into()
+            }
         }
         let change = match aws.revoke(&key.image_id, &key.account_id).await {
             Ok(change) => change,
@@ -286,7 +289,7 @@ impl Resource for ImagePermission {
         };
         match aws.settle(&change, deadline).await {
             Ok(()) => Diagnostics::new(),
-            Err(e) => aws_failure("deleting", &key, &e).into(),
+            Err(e) => aws_failure("confirming the revoke after deleting", &key, &e).into(),
         }
     }
 

@@ -198,14 +198,15 @@ async fn converge(ctx: &Context, desired: &Model, deadline: Instant, action: &st
         Err(e) => {
             return Applied {
                 state: None,
+                // Only the read ran: nothing was granted or revoked.
                 diagnostics: failure(
-                    action,
+                    &format!("reading the current sharing before {action}"),
                     image_id,
-                    format!("reading the current sharing: {e}"),
+                    e.to_string(),
                 )
                 .into(),
                 wrote: false,
-            }
+            };
         }
     };
     let grant: BTreeSet<String> = desired.accounts.difference(&held).cloned().collect();
@@ -280,9 +281,9 @@ async fn converge(ctx: &Context, desired: &Model, deadline: Instant, action: &st
             Ok(None) => BTreeSet::new(),
             Err(e) => {
                 diagnostics.push(failure(
-                    action,
+                    &format!("reading back the sharing after {action}"),
                     image_id,
-                    format!("reading back the sharing: {e}"),
+                    e.to_string(),
                 ));
                 believed
             }
@@ -516,7 +517,14 @@ impl Resource for ImageSharing {
             Ok(Some(held)) => held,
             // The image is gone, and its permissions with it.
             Ok(None) => return Diagnostics::new(),
-            Err(e) => return failure("deleting", &model.image_id, e.to_string()).into(),
+            Err(e) => {
+                return failure(
+                    "reading the current sharing before deleting",
+                    &model.image_id,
+                    e.to_string(),
+                )
+                .into()
+            }
         };
         // Revoke only what AWS still lists: it refuses to revoke what was
         // never granted, and what is already gone needs nothing.
@@ -544,7 +552,11 @@ impl Resource for ImageSharing {
         let changes: Vec<Change> = outcomes.into_iter().filter_map(|o| o.result.ok()).collect();
         let refs: Vec<&Change> = changes.iter().collect();
         if let Err(e) = settle(&ctx.aws, &model.image_id, &refs, deadline).await {
-            diagnostics.push(failure("deleting", &model.image_id, e.to_string()));
+            diagnostics.push(failure(
+                "confirming the revokes after deleting",
+                &model.image_id,
+                e.to_string(),
+            ));
         }
         diagnostics
     }

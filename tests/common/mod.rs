@@ -6,6 +6,7 @@
 
 pub mod fake_workspaces;
 pub mod loopback_http;
+pub mod transport_faults;
 
 use aws_sdk_workspaces::config::{BehaviorVersion, Credentials, Region};
 use std::net::TcpListener;
