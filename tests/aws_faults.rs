@@ -361,11 +361,7 @@ async fn a_response_that_is_not_an_aws_error_is_reported_briefly() {
         .await;
     let d = result.diagnostics.iter().next().expect("error");
     assert!(d.detail.contains("StatusCode: 500"), "{}", d.detail);
-    assert!(
-        d.detail.contains("not an AWS API response"),
-        "{}",
-        d.detail
-    );
+    assert!(d.detail.contains("not an AWS API response"), "{}", d.detail);
     assert!(!d.detail.contains("doctype"), "{}", d.detail);
     // The SDK retries a 500 up to its attempt limit; a 500 leaves the
     // outcome open, so the provider then checks whether the grant happened.
@@ -570,9 +566,7 @@ fn quick_client(url: &str, attempts: u32) -> Workspaces {
 /// Creates a permission through `aws` and returns the one diagnostic's
 /// summary and detail, checking that nothing entered state.
 async fn create_fails(aws: Workspaces) -> (String, String) {
-    let result = ImagePermission
-        .create(&Context::new(aws), &planned())
-        .await;
+    let result = ImagePermission.create(&Context::new(aws), &planned()).await;
     assert!(result.state.is_none());
     let all: Vec<_> = result.diagnostics.iter().collect();
     assert_eq!(all.len(), 1, "{all:?}");
@@ -581,7 +575,14 @@ async fn create_fails(aws: Workspaces) -> (String, String) {
 
 /// No Debug output of the SDK's error types, in one line.
 fn assert_readable(detail: &str) {
-    for dump in ["{", "}", "DispatchFailure", "ConnectorError", "Os {", "source:"] {
+    for dump in [
+        "{",
+        "}",
+        "DispatchFailure",
+        "ConnectorError",
+        "Os {",
+        "source:",
+    ] {
         assert!(!detail.contains(dump), "{dump:?} in {detail:?}");
     }
     assert!(!detail.contains('\n'), "{detail:?}");

@@ -175,7 +175,7 @@ pub enum CredentialsError {
     AssumeRole { role_arn: String, reason: String },
     /// STS GetCallerIdentity failed: refused, or not reached.
     #[error("validating provider credentials: {}", rejected(.0))]
-    Rejected(AwsError),
+    Rejected(Box<AwsError>),
     #[error("STS GetCallerIdentity returned no account ID, so allowed_account_ids/forbidden_account_ids cannot be checked")]
     NoAccount,
     #[error("AWS account ID not allowed: {0} (the credentials' account is not listed in allowed_account_ids)")]
@@ -192,13 +192,13 @@ fn rejected(e: &AwsError) -> String {
         ". "
     };
     let check = if e.transport.is_some() {
-        "Check `endpoints { sts }` or AWS_ENDPOINT_URL_STS, or set skip_credentials_validation = true to \
-         skip this check."
+        "Check the STS endpoint (`sts` in the provider's endpoints block, or AWS_ENDPOINT_URL_STS), or \
+         set skip_credentials_validation = true to skip this check."
     } else if e.is_credentials_error() {
         "Or set skip_credentials_validation = true to skip this check."
     } else {
-        "Check the credentials (and `endpoints { sts }` or AWS_ENDPOINT_URL_STS), or set \
-         skip_credentials_validation = true to skip this check."
+        "Check the credentials (and the STS endpoint: `sts` in the provider's endpoints block, or \
+         AWS_ENDPOINT_URL_STS), or set skip_credentials_validation = true to skip this check."
     };
     format!("{e}{end}{check}")
 }
@@ -405,7 +405,12 @@ async fn caller_account(sts: &SdkConfig) -> Result<String, CredentialsError> {
                 connect_timeout: timeouts.and_then(|t| t.connect_timeout()),
                 attempt_timeout: timeouts.and_then(|t| t.operation_attempt_timeout()),
             };
-            CredentialsError::Rejected(AwsError::from_service("STS", "GetCallerIdentity", e, &ctx))
+            CredentialsError::Rejected(Box::new(AwsError::from_service(
+                "STS",
+                "GetCallerIdentity",
+                e,
+                &ctx,
+            )))
         })?;
     out.account()
         .map(str::to_string)
