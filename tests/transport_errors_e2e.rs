@@ -318,3 +318,26 @@ fn workspaces_credential_errors_name_the_code_and_what_to_do() {
         ],
     );
 }
+
+#[test]
+fn a_role_that_cannot_be_assumed_for_want_of_sts_names_the_url() {
+    let sts = format!("http://127.0.0.1:{}", transport_faults::closed_port());
+    let role = "arn:aws:iam::210987654321:role/images";
+    let err = plan_fails(
+        &workdir(),
+        &provider(
+            "us-east-1",
+            Some(&sts),
+            Some(&sts),
+            &format!("  max_retries = 0\n  assume_role {{\n    role_arn = \"{role}\"\n  }}"),
+        ),
+    );
+    assert_says(
+        &err,
+        &[&format!(
+            "Cannot assume IAM Role {role}: operation error STS: AssumeRole, could not call {sts}: \
+             connection refused (nothing accepts connections there: are the host and port right, and is \
+             the service running?)"
+        )],
+    );
+}

@@ -12,7 +12,7 @@
 //! chain), the assumed role if `assume_role` is set, then STS
 //! GetCallerIdentity and the account guards if asked for.
 
-use super::error::{CallContext, CallTracker};
+use super::error::{endpoint_of, find_sdk_error, CallContext, CallTracker, Calls};
 use super::{AwsError, Workspaces};
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::{RetryConfig, RetryMode};
@@ -379,9 +379,34 @@ async fn assume_role(
     // Assume it once now, so a role that cannot be assumed is reported
     // against the role here rather than as a failure of every operation.
     provider.provide_credentials().await.map_err(|e| {
+        // The STS call's own error, when there is one, reads as one line; the
+        // provider's rendering of it is a Debug dump for transport failures.
+        let sts_error = find_sdk_error::<
+            aws_sdk_sts::operation::assume_role::AssumeRoleError,
+            aws_smithy_runtime_api::http::Response,
+        >(&e);
+        tracing::debug!(error = %DisplayErrorContext(&e), "assuming the role failed");
+        let reason = match sts_error {
+            Some(err) => {
+                let timeouts = sts.timeout_config();
+                let ctx = CallContext {
+                    // The provider makes the call, so no tracker counts its
+                    // attempts; the URL is known only when configured.
+                    calls: Calls {
+                        attempts: 0,
+                        endpoint: sts.endpoint_url().map(endpoint_of),
+                    },
+                    region: sts.region().map(|r| r.to_string()),
+                    connect_timeout: timeouts.and_then(|t| t.connect_timeout()),
+                    attempt_timeout: timeouts.and_then(|t| t.operation_attempt_timeout()),
+                };
+                AwsError::from_service("STS", "AssumeRole", err, &ctx).to_string()
+            }
+            None => DisplayErrorContext(&e).to_string(),
+        };
         ConnectError::NoCredentials(CredentialsError::AssumeRole {
             role_arn: role.role_arn.clone(),
-            reason: DisplayErrorContext(&e).to_string(),
+            reason,
         })
     })?;
     Ok(provider)
@@ -408,7 +433,7 @@ async fn caller_account(sts: &SdkConfig) -> Result<String, CredentialsError> {
             CredentialsError::Rejected(Box::new(AwsError::from_service(
                 "STS",
                 "GetCallerIdentity",
-                e,
+                &e,
                 &ctx,
             )))
         })?;

@@ -46,6 +46,7 @@ pub enum Transport {
     HostNotFound {
         host: String,
         region: Option<String>,
+        service: &'static str,
     },
     Tls(TlsProblem),
     ConnectTimeout(Option<Duration>),
@@ -125,7 +126,7 @@ impl Intercept for CallTracker {
 
 /// `scheme://host:port` of a URL, with the port made explicit, so a message
 /// shows exactly where the connection went.
-fn endpoint_of(uri: &str) -> String {
+pub fn endpoint_of(uri: &str) -> String {
     let (scheme, rest) = uri.split_once("://").unwrap_or(("https", uri));
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let authority = authority.rsplit('@').next().unwrap_or(authority);
@@ -174,13 +175,14 @@ impl AwsError {
         R: fmt::Debug + HasStatus + 'static,
         SdkError<E, R>: RequestId,
     {
-        AwsError::from_service("WorkSpaces", operation, err, ctx)
+        AwsError::from_service("WorkSpaces", operation, &err, ctx)
     }
 
+    /// A failed call of any AWS service's SDK (STS at configuration).
     pub fn from_service<E, R>(
         service: &'static str,
         operation: &'static str,
-        err: SdkError<E, R>,
+        err: &SdkError<E, R>,
         ctx: &CallContext,
     ) -> AwsError
     where
@@ -194,11 +196,13 @@ impl AwsError {
             operation,
             attempts = ctx.calls.attempts,
             endpoint = ctx.calls.endpoint.as_deref().unwrap_or("(none)"),
-            error = %DisplayErrorContext(&err),
+            error = %DisplayErrorContext(err),
             "AWS call failed"
         );
-        let transport = match &err {
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Some(classify(&err, ctx)),
+        let transport = match err {
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+                Some(classify(service, err, ctx))
+            }
             _ => None,
         };
         AwsError {
@@ -211,7 +215,7 @@ impl AwsError {
             endpoint: ctx.calls.endpoint.clone(),
             attempts: (ctx.calls.attempts > 0).then_some(ctx.calls.attempts),
             transport,
-            context: describe(&err),
+            context: describe(err),
         }
     }
 
@@ -273,7 +277,7 @@ fn credentials_hint(code: &str) -> Option<&'static str> {
 /// where the types are public (io::Error, rustls::Error); the messages of
 /// hyper-util and the SDK's HTTP client, whose error types are private,
 /// otherwise.
-fn classify<E, R>(err: &SdkError<E, R>, ctx: &CallContext) -> Transport
+fn classify<E, R>(service: &'static str, err: &SdkError<E, R>, ctx: &CallContext) -> Transport
 where
     E: StdError + Send + Sync + 'static,
     R: fmt::Debug + 'static,
@@ -302,7 +306,11 @@ where
             .region
             .clone()
             .filter(|r| host.contains(&format!(".{r}.amazonaws.com")));
-        return Transport::HostNotFound { host, region };
+        return Transport::HostNotFound {
+            host,
+            region,
+            service,
+        };
     }
     if starts("connect timeout") {
         return Transport::ConnectTimeout(ctx.connect_timeout);
@@ -351,6 +359,16 @@ fn tls_problem(e: &rustls::Error) -> TlsProblem {
         }
         _ => TlsProblem::Other,
     }
+}
+
+/// The SDK error of type `SdkError<E, R>` somewhere in `error`'s chain: the
+/// credential providers wrap the STS call's error in their own.
+pub fn find_sdk_error<'a, E, R>(error: &'a (dyn StdError + 'static)) -> Option<&'a SdkError<E, R>>
+where
+    E: StdError + 'static,
+    R: fmt::Debug + 'static,
+{
+    error_chain(error).find_map(|e| e.downcast_ref::<SdkError<E, R>>())
 }
 
 /// `error`, then each error after it. After an io::Error the next is its
@@ -420,12 +438,15 @@ impl fmt::Display for Transport {
             Transport::HostNotFound {
                 host,
                 region: Some(region),
+                service,
             } => write!(
                 f,
                 "host not found: {host} does not resolve (the Region \"{region}\" may be wrong, or \
-                 WorkSpaces is not offered there)"
+                 {service} is not offered there)"
             ),
-            Transport::HostNotFound { host, region: None } => write!(
+            Transport::HostNotFound {
+                host, region: None, ..
+            } => write!(
                 f,
                 "host not found: {host} does not resolve (is the host name in the endpoint URL right?)"
             ),
