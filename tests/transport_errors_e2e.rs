@@ -40,6 +40,8 @@ fn plan_fails(wd: &Workdir, provider_block: &str) -> String {
     let out = wd.run(&["plan", "-no-color", "-input=false"]);
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!out.status.success(), "{err}");
+    // Shown with --nocapture: the messages exactly as Terraform prints them.
+    eprintln!("{err}");
     // Terraform quotes the configuration line ("16: resource ... {"): only
     // the provider's own text must be free of braces.
     let ours: Vec<&str> = err
@@ -93,9 +95,21 @@ const CHECKING: &str =
 fn a_closed_port_is_connection_refused() {
     let port = transport_faults::closed_port();
     let url = format!("http://127.0.0.1:{port}");
+    let mut wd = workdir();
+    let log = wd.dir.path().join("provider.log");
+    wd.set_env("TF_LOG_PROVIDER", "DEBUG");
+    wd.set_env("TF_LOG_PATH", &log.display().to_string());
     let err = plan_fails(
-        &workdir(),
+        &wd,
         &provider("us-east-1", Some(&url), None, "  max_retries = 1"),
+    );
+    // The detail the diagnostic leaves out is in the DEBUG log.
+    let logged = std::fs::read_to_string(&log).expect("provider log");
+    assert!(
+        logged.lines().any(|l| l.contains("AWS call failed")
+            && l.contains("DescribeWorkspaceImages")
+            && l.contains("tcp connect error")),
+        "no failure detail in the DEBUG log:\n{logged}"
     );
     assert_says(
         &err,
@@ -334,10 +348,13 @@ fn a_role_that_cannot_be_assumed_for_want_of_sts_names_the_url() {
     );
     assert_says(
         &err,
-        &[&format!(
-            "Cannot assume IAM Role {role}: operation error STS: AssumeRole, could not call {sts}: \
-             connection refused (nothing accepts connections there: are the host and port right, and is \
-             the service running?)"
-        )],
+        &[
+            "Error: Cannot assume IAM Role",
+            &format!(
+                "Cannot assume IAM Role {role}: operation error STS: AssumeRole, could not call {sts}: \
+                 connection refused (nothing accepts connections there: are the host and port right, and \
+                 is the service running?)"
+            ),
+        ],
     );
 }

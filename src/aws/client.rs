@@ -159,6 +159,9 @@ impl ConnectError {
             ConnectError::NoCredentials(CredentialsError::Rejected(_)) => {
                 "Invalid provider credentials"
             }
+            ConnectError::NoCredentials(CredentialsError::AssumeRole { .. }) => {
+                "Cannot assume IAM Role"
+            }
             ConnectError::NoCredentials(_) => "Invalid provider configuration",
         }
     }
