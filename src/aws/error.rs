@@ -333,12 +333,20 @@ where
     if starts("connection closed before message completed") || said("connection closed") {
         return Transport::Closed;
     }
-    // The innermost message that reads as a sentence, not a Debug dump.
-    let readable = chain
-        .iter()
-        .rev()
-        .map(|e| e.to_string())
-        .find(|t| !t.is_empty() && !t.contains(['{', '}', '(']));
+    // The innermost message that reads as a sentence, not a Debug dump nor
+    // the SDK's own category names, which say nothing about the cause.
+    const GENERIC: [&str; 6] = [
+        "dispatch failure",
+        "request has timed out",
+        "io error",
+        "timeout",
+        "user error",
+        "other",
+    ];
+    let readable =
+        chain.iter().rev().map(|e| e.to_string()).find(|t| {
+            !t.is_empty() && !t.contains(['{', '}', '(']) && !GENERIC.contains(&t.as_str())
+        });
     Transport::Other(readable.unwrap_or_else(|| "the request failed".to_string()))
 }
 
@@ -567,6 +575,99 @@ mod tests {
         assert_eq!(seconds(Duration::from_secs(60)), "60 s");
         assert_eq!(seconds(Duration::from_millis(3100)), "3.1 s");
         assert_eq!(seconds(Duration::from_millis(250)), "250 ms");
+    }
+
+    use aws_sdk_workspaces::operation::describe_workspace_images::DescribeWorkspaceImagesError;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use std::io;
+
+    /// The message for a dispatch failure whose chain is `source`.
+    fn dispatched(source: BoxError, ctx: &CallContext) -> AwsError {
+        let err: SdkError<DescribeWorkspaceImagesError, aws_smithy_runtime_api::http::Response> =
+            SdkError::dispatch_failure(ConnectorError::io(source));
+        AwsError::from_sdk("DescribeWorkspaceImages", err, ctx)
+    }
+
+    fn ctx() -> CallContext {
+        CallContext {
+            calls: Calls {
+                attempts: 3,
+                endpoint: Some("https://example.test:443".into()),
+            },
+            region: Some("eu-west-1".into()),
+            connect_timeout: Some(Duration::from_secs(10)),
+            attempt_timeout: Some(Duration::from_secs(60)),
+        }
+    }
+
+    /// A wrapper whose Display is a Debug-style dump, as hyper's are.
+    #[derive(Debug)]
+    struct Dump(io::Error);
+    impl fmt::Display for Dump {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "client error (Connect): {:?}", self.0)
+        }
+    }
+    impl StdError for Dump {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn io_failures_are_named_through_wrappers() {
+        for (kind, said) in [
+            (io::ErrorKind::ConnectionRefused, "connection refused ("),
+            (
+                io::ErrorKind::ConnectionReset,
+                "connection reset by the server (",
+            ),
+            (
+                io::ErrorKind::UnexpectedEof,
+                "the server closed the connection without answering (",
+            ),
+            (io::ErrorKind::TimedOut, "timed out after 10 s connecting ("),
+        ] {
+            let e = dispatched(Box::new(Dump(io::Error::from(kind))), &ctx());
+            let text = e.to_string();
+            assert!(
+                text.starts_with(&format!(
+                    "operation error WorkSpaces: DescribeWorkspaceImages, could not call \
+                     https://example.test:443 (3 attempts): {said}"
+                )),
+                "{text}"
+            );
+            assert!(e.outcome_unknown());
+        }
+    }
+
+    #[test]
+    fn unknown_failures_show_a_readable_message_and_never_a_dump() {
+        let inner = io::Error::other("the proxy said no");
+        let e = dispatched(Box::new(Dump(inner)), &ctx());
+        assert!(e.to_string().ends_with(": the proxy said no"), "{e}");
+        let only_dump = dispatched(Box::new(Dump(io::Error::other("Os { code: 1 }"))), &ctx());
+        assert!(
+            only_dump.to_string().ends_with(": the request failed"),
+            "{only_dump}"
+        );
+    }
+
+    #[test]
+    fn attempt_time_outs_name_the_limit() {
+        let err: SdkError<DescribeWorkspaceImagesError, aws_smithy_runtime_api::http::Response> =
+            SdkError::timeout_error(
+                "operation attempt timeout (single attempt) occurred after 60s",
+            );
+        let mut c = ctx();
+        c.calls.attempts = 1;
+        let e = AwsError::from_sdk("DescribeWorkspaceImages", err, &c);
+        assert_eq!(
+            e.to_string(),
+            "operation error WorkSpaces: DescribeWorkspaceImages, could not call https://example.test:443 \
+             (1 attempt): timed out after 60 s waiting for a response (the server accepted the connection \
+             but did not answer: is the endpoint URL an AWS API?)"
+        );
     }
 
     #[test]
