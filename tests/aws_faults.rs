@@ -621,6 +621,19 @@ async fn an_unknown_host_is_named() {
 }
 
 #[tokio::test]
+async fn an_unknown_host_is_not_retried() {
+    // Five attempts allowed: a name that does not resolve is tried once.
+    let started = std::time::Instant::now();
+    let (_, detail) = create_fails(quick_client("https://no-such-host.invalid", 5)).await;
+    assert!(detail.contains("(1 attempt): host not found"), "{detail}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn https_to_a_plain_http_port_asks_whether_it_is_plain_http() {
     let port = transport_faults::plain_http_server();
     let (summary, detail) =

@@ -423,6 +423,10 @@ async fn caller_account(sts: &SdkConfig) -> Result<String, CredentialsError> {
         .get_caller_identity()
         .customize()
         .interceptor(tracker.clone())
+        .config_override(
+            aws_sdk_sts::config::Builder::default()
+                .retry_classifier(super::error::NoRetryOnUnknownHost),
+        )
         .send()
         .await
         .map_err(|e| {

@@ -294,7 +294,7 @@ where
     if said("TLS handshake failed") {
         return Transport::Tls(TlsProblem::Other);
     }
-    if said("dns error") || starts("failed to resolve") || starts("dns resolution") {
+    if chain.iter().any(|e| is_unresolved_host(&e.to_string())) {
         let host = ctx
             .calls
             .endpoint
@@ -377,6 +377,45 @@ where
     R: fmt::Debug + 'static,
 {
     error_chain(error).find_map(|e| e.downcast_ref::<SdkError<E, R>>())
+}
+
+/// A host name that does not resolve will not resolve a second later: the
+/// SDK would otherwise retry it `max_retries` times (25 by default) with
+/// backoff, and a mistyped endpoint or Region would take minutes to report.
+/// terraform-provider-aws does not retry it either.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoRetryOnUnknownHost;
+
+impl aws_smithy_runtime_api::client::retries::classifiers::ClassifyRetry for NoRetryOnUnknownHost {
+    fn classify_retry(
+        &self,
+        ctx: &aws_smithy_runtime_api::client::interceptors::context::InterceptorContext,
+    ) -> aws_smithy_runtime_api::client::retries::classifiers::RetryAction {
+        use aws_smithy_runtime_api::client::retries::classifiers::RetryAction;
+        let Some(Err(err)) = ctx.output_or_error() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let Some(connector) = err.as_connector_error() else {
+            return RetryAction::NoActionIndicated;
+        };
+        let unresolved = error_chain(connector).any(|e| is_unresolved_host(&e.to_string()));
+        if unresolved {
+            RetryAction::RetryForbidden
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "NoRetryOnUnknownHost"
+    }
+}
+
+/// How hyper-util and the resolver word "this name does not resolve".
+fn is_unresolved_host(message: &str) -> bool {
+    message == "dns error"
+        || message.starts_with("failed to resolve")
+        || message.starts_with("dns resolution")
 }
 
 /// `error`, then each error after it. After an io::Error the next is its

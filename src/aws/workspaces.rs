@@ -103,8 +103,15 @@ impl std::fmt::Debug for Workspaces {
 
 impl Workspaces {
     pub fn new(client: aws_sdk_workspaces::Client) -> Workspaces {
+        // Every client, however built, gives up at once on a host that
+        // does not resolve (see `NoRetryOnUnknownHost`).
+        let conf = client
+            .config()
+            .to_builder()
+            .retry_classifier(super::error::NoRetryOnUnknownHost)
+            .build();
         Workspaces {
-            client,
+            client: aws_sdk_workspaces::Client::from_conf(conf),
             reads: Arc::new(Reads {
                 sharing: Coalescer::new(READ_WINDOW),
                 images: Coalescer::new(IMAGE_WINDOW),
