@@ -1,6 +1,6 @@
 # Shell helpers shared by the demo, the installer and the test runner.
 #
-# Under `set -o pipefail`, a pipeline such as `cmd | head -1 | grep -q x`
+# Under `set -o pipefail`, a pipeline whose reader is `head` or a quiet grep
 # fails whenever the reader exits before `cmd` has written everything: `cmd`
 # then dies of SIGPIPE and pipefail reports that. So output is captured
 # whole first, then tested; nothing here ends a pipeline early.
