@@ -63,13 +63,6 @@ pub struct Change {
     generation: u64,
 }
 
-impl Change {
-    /// The image's write generation this change completed at.
-    pub fn generation(&self) -> u64 {
-        self.generation
-    }
-}
-
 /// Why waiting for a change to show up failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SettleError {
@@ -137,12 +130,6 @@ impl Workspaces {
             connect_timeout: timeouts.and_then(|t| t.connect_timeout()),
             attempt_timeout: timeouts.and_then(|t| t.operation_attempt_timeout()),
         }
-    }
-
-    /// Whether the image exists in this account and Region
-    /// (DescribeWorkspaceImages filtered to its ID).
-    pub async fn image_exists(&self, image_id: &str) -> Result<bool, AwsError> {
-        Ok(self.describe_image(image_id).await?.is_some())
     }
 
     /// The image as DescribeWorkspaceImages reports it; `None` when there is
@@ -263,23 +250,29 @@ impl Workspaces {
             .map(|set| set.iter().cloned().collect()))
     }
 
-    /// Waits until DescribeWorkspaceImagePermissions shows `change`
-    /// (lists the account after a grant, no longer lists it after a
-    /// revoke), or until `deadline`.
-    pub async fn settle(&self, change: &Change, deadline: Instant) -> Result<(), SettleError> {
-        let what = if change.allow {
-            format!(
-                "list account {} for image {}",
-                change.account, change.image_id
-            )
-        } else {
-            format!(
-                "stop listing account {} for image {}",
-                change.account, change.image_id
-            )
+    /// Waits until DescribeWorkspaceImagePermissions shows every one of
+    /// `changes` to one image (lists each granted account, no longer lists
+    /// each revoked one), or until `deadline`.
+    pub async fn settle(&self, changes: &[Change], deadline: Instant) -> Result<(), SettleError> {
+        let (Some(first), Some(generation)) =
+            (changes.first(), changes.iter().map(|c| c.generation).max())
+        else {
+            return Ok(());
         };
-        self.settle_all(&change.image_id, change.generation, deadline, &what, |s| {
-            s.is_some_and(|set| set.contains(&change.account) == change.allow)
+        let what = match changes {
+            [c] if c.allow => format!("list account {} for image {}", c.account, c.image_id),
+            [c] => format!(
+                "stop listing account {} for image {}",
+                c.account, c.image_id
+            ),
+            _ => format!(
+                "show all {} permission changes for image {}",
+                changes.len(),
+                first.image_id
+            ),
+        };
+        self.settle_all(&first.image_id, generation, deadline, &what, |sharing| {
+            sharing.is_some_and(|set| changes.iter().all(|c| set.contains(&c.account) == c.allow))
         })
         .await
     }
@@ -287,7 +280,7 @@ impl Workspaces {
     /// Waits until the image's sharing, read after write `generation`,
     /// satisfies `done`. Polls go through the coalescer, so many resources
     /// waiting on one image share each walk.
-    pub async fn settle_all(
+    async fn settle_all(
         &self,
         image_id: &str,
         generation: u64,

@@ -226,7 +226,7 @@ impl Resource for ImagePermission {
             }
         };
         // From here on the permission exists: every outcome keeps it in state.
-        match aws.settle(&change, deadline).await {
+        match aws.settle(std::slice::from_ref(&change), deadline).await {
             Ok(()) => StateResult::ok(key.state(planned)),
             Err(e @ SettleError::TimedOut { .. }) => StateResult::failed(
                 Some(key.state(planned)),
@@ -287,7 +287,7 @@ impl Resource for ImagePermission {
             Err(e) if Workspaces::is_not_found(&e) => return Diagnostics::new(),
             Err(e) => return aws_failure("deleting", &key, &e).into(),
         };
-        match aws.settle(&change, deadline).await {
+        match aws.settle(std::slice::from_ref(&change), deadline).await {
             Ok(()) => Diagnostics::new(),
             Err(e) => aws_failure("confirming the revoke after deleting", &key, &e).into(),
         }

@@ -18,7 +18,7 @@ use super::checks::{self, Phase, Target};
 use super::ids::{check_account_id, check_image_id};
 use super::timeouts::{self, Operation};
 use super::{Context, Resource, StateResult};
-use crate::aws::{AwsError, Change, SettleError, Workspaces};
+use crate::aws::{AwsError, Change, Workspaces};
 use crate::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::schema::{Attribute, Block, Schema};
 use crate::value::{Type, Value};
@@ -83,14 +83,12 @@ impl Model {
     }
 }
 
-/// The known string elements of `shared_account_ids` in a configuration.
-fn known_accounts(config: &Value) -> Vec<&str> {
-    match config.attr(ACCOUNTS) {
-        Some(Value::Set(items) | Value::List(items)) => {
-            items.iter().filter_map(Value::as_str).collect()
-        }
-        _ => Vec::new(),
-    }
+/// The known elements of `shared_account_ids` in a configuration.
+fn known_accounts(config: &Value) -> BTreeSet<String> {
+    config
+        .attr(ACCOUNTS)
+        .and_then(Value::string_set)
+        .unwrap_or_default()
 }
 
 /// Terraform's attribute paths cannot step into a set element, so a
@@ -245,7 +243,7 @@ async fn converge(ctx: &Context, desired: &Model, deadline: Instant, action: &st
     // no grant drops out of state unseen.
     let mut believed = held.clone();
     let mut failed = Vec::new();
-    let mut last_gen_changes = Vec::new();
+    let mut accepted = Vec::new();
     for o in &outcomes {
         match &o.result {
             Ok(change) => {
@@ -254,7 +252,7 @@ async fn converge(ctx: &Context, desired: &Model, deadline: Instant, action: &st
                 } else {
                     believed.remove(&o.account);
                 }
-                last_gen_changes.push(change.clone());
+                accepted.push(change.clone());
             }
             Err(e) => {
                 if o.allow && e.outcome_unknown() {
@@ -274,8 +272,7 @@ async fn converge(ctx: &Context, desired: &Model, deadline: Instant, action: &st
     }
 
     // Wait until AWS shows every change it accepted, then record what it holds.
-    let succeeded: Vec<&Change> = last_gen_changes.iter().collect();
-    let state = match settle(aws, image_id, &succeeded, deadline).await {
+    let state = match aws.settle(&accepted, deadline).await {
         Ok(()) => match aws.sharing(image_id).await {
             Ok(Some(now)) => (*now).clone(),
             Ok(None) => BTreeSet::new(),
@@ -305,26 +302,6 @@ async fn converge(ctx: &Context, desired: &Model, deadline: Instant, action: &st
         diagnostics,
         wrote,
     }
-}
-
-/// Waits until DescribeWorkspaceImagePermissions reflects every change.
-async fn settle(
-    aws: &Workspaces,
-    image_id: &str,
-    changes: &[&Change],
-    deadline: Instant,
-) -> Result<(), SettleError> {
-    let Some(generation) = changes.iter().map(|c| c.generation()).max() else {
-        return Ok(());
-    };
-    let what = format!(
-        "show all {} permission changes for image {image_id}",
-        changes.len()
-    );
-    aws.settle_all(image_id, generation, deadline, &what, |sharing| {
-        sharing.is_some_and(|set| changes.iter().all(|c| set.contains(&c.account) == c.allow))
-    })
-    .await
 }
 
 /// One diagnostic for the writes that failed, naming each account.
@@ -396,7 +373,7 @@ impl Resource for ImageSharing {
             );
         }
         for account in known_accounts(config) {
-            if let Err(msg) = check_account_id(account) {
+            if let Err(msg) = check_account_id(&account) {
                 diags.push(
                     Diagnostic::error(
                         "Invalid AWS account ID in shared_account_ids",
@@ -426,14 +403,13 @@ impl Resource for ImageSharing {
         };
         // Only accounts being added need the checks; with a new image
         // (replacement) every account is added.
-        let before: BTreeSet<&str> = match Model::from_value(prior) {
-            Some(p) if p.image_id == image_id => known_accounts(prior).into_iter().collect(),
+        let before = match Model::from_value(prior) {
+            Some(p) if p.image_id == image_id => p.accounts,
             _ => BTreeSet::new(),
         };
         let added: Vec<String> = known_accounts(planned)
-            .into_iter()
-            .filter(|a| !before.contains(a))
-            .map(str::to_string)
+            .difference(&before)
+            .cloned()
             .collect();
         checks::before_sharing(
             ctx,
@@ -550,8 +526,7 @@ impl Resource for ImageSharing {
             return diagnostics;
         }
         let changes: Vec<Change> = outcomes.into_iter().filter_map(|o| o.result.ok()).collect();
-        let refs: Vec<&Change> = changes.iter().collect();
-        if let Err(e) = settle(&ctx.aws, &model.image_id, &refs, deadline).await {
+        if let Err(e) = ctx.aws.settle(&changes, deadline).await {
             diagnostics.push(failure(
                 "confirming the revokes after deleting",
                 &model.image_id,
