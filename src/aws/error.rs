@@ -57,6 +57,9 @@ pub enum Transport {
     Closed,
     /// Anything else: the innermost readable message of the chain.
     Other(String),
+    /// Terraform stopped the provider (Ctrl-C) first. `sent` says whether
+    /// any attempt had gone out, so whether AWS may have acted on it.
+    Stopped { sent: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,10 +238,37 @@ impl AwsError {
         }
     }
 
+    /// A call ended because Terraform stopped the provider.
+    pub fn stopped(service: &'static str, operation: &'static str, calls: &Calls) -> AwsError {
+        AwsError {
+            service,
+            operation,
+            code: None,
+            message: None,
+            request_id: None,
+            status: None,
+            endpoint: calls.endpoint.clone(),
+            attempts: (calls.attempts > 0).then_some(calls.attempts),
+            transport: Some(Transport::Stopped {
+                sent: calls.attempts > 0,
+            }),
+            context: String::new(),
+        }
+    }
+
+    /// Whether the call ended because Terraform stopped the provider.
+    pub fn is_stopped(&self) -> bool {
+        matches!(self.transport, Some(Transport::Stopped { .. }))
+    }
+
     /// True when the request may have taken effect despite the error: no
     /// HTTP answer (time-out, dropped connection) or a server-side 5xx. A
-    /// 4xx means AWS refused it and nothing changed.
+    /// 4xx means AWS refused it and nothing changed, and so does a call
+    /// stopped before it was sent.
     pub fn outcome_unknown(&self) -> bool {
+        if let Some(Transport::Stopped { sent: false }) = self.transport {
+            return false;
+        }
         self.status.is_none_or(|s| s >= 500)
     }
 
@@ -478,6 +508,13 @@ fn seconds(d: Duration) -> String {
 impl fmt::Display for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Transport::Stopped { sent: true } => f.write_str(
+                "Terraform stopped the provider (interrupt) before AWS answered; the change may or may \
+                 not have been made",
+            ),
+            Transport::Stopped { sent: false } => {
+                f.write_str("Terraform stopped the provider (interrupt) before the call was made")
+            }
             Transport::Refused => f.write_str(
                 "connection refused (nothing accepts connections there: are the host and port right, \
                  and is the service running?)",

@@ -4,6 +4,7 @@
 mod client;
 mod coalesce;
 mod error;
+mod stop;
 mod workspaces;
 
 pub use client::{
@@ -12,4 +13,5 @@ pub use client::{
     DEFAULT_MAX_RETRIES,
 };
 pub use error::{AwsError, TlsProblem, Transport};
+pub use stop::{Stop, Stopped};
 pub use workspaces::{Change, ImageInfo, SettleError, Sharing, Workspaces};

@@ -6,6 +6,7 @@
 
 use super::coalesce::{Coalescer, Freshness};
 use super::error::{CallContext, CallTracker};
+use super::stop::Stop;
 use super::AwsError;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -73,6 +74,11 @@ pub enum SettleError {
          WorkSpaces is eventually consistent; if this keeps happening, raise the resource's timeouts"
     )]
     TimedOut { waited: Duration, what: String },
+    #[error(
+        "Terraform stopped the provider (interrupt) while waiting for DescribeWorkspaceImagePermissions \
+         to {what}; AWS had accepted the change"
+    )]
+    Stopped { what: String },
 }
 
 struct Reads {
@@ -84,6 +90,7 @@ struct Reads {
 pub struct Workspaces {
     client: aws_sdk_workspaces::Client,
     reads: Arc<Reads>,
+    stop: Stop,
 }
 
 impl std::fmt::Debug for Workspaces {
@@ -109,7 +116,19 @@ impl Workspaces {
                 sharing: Coalescer::new(READ_WINDOW),
                 images: Coalescer::new(IMAGE_WINDOW),
             }),
+            stop: Stop::new(),
         }
+    }
+
+    /// The same client, whose calls and waits end when `stop` is thrown.
+    pub fn with_stop(mut self, stop: Stop) -> Workspaces {
+        self.stop = stop;
+        self
+    }
+
+    fn stopped(&self, operation: &'static str, tracker: &CallTracker) -> AwsError {
+        tracing::debug!(operation, "call ended: the provider was stopped");
+        AwsError::stopped("WorkSpaces", operation, &tracker.calls())
     }
 
     /// The Region the client calls, for messages.
@@ -144,15 +163,18 @@ impl Workspaces {
     }
 
     async fn fetch_image(&self, image_id: &str) -> Result<Option<ImageInfo>, AwsError> {
+        const OP: &str = "DescribeWorkspaceImages";
         let tracker = CallTracker::new();
-        let out = self
+        let call = self
             .client
             .describe_workspace_images()
             .image_ids(image_id)
             .customize()
             .interceptor(tracker.clone())
-            .send()
-            .await;
+            .send();
+        let Ok(out) = self.stop.run(call).await else {
+            return Err(self.stopped(OP, &tracker));
+        };
         let page = match out {
             Ok(page) => page,
             Err(e) => {
@@ -196,8 +218,9 @@ impl Workspaces {
         account: &str,
         allow: bool,
     ) -> Result<Change, AwsError> {
+        const OP: &str = "UpdateWorkspaceImagePermission";
         let tracker = CallTracker::new();
-        let out = self
+        let call = self
             .client
             .update_workspace_image_permission()
             .image_id(image_id)
@@ -205,11 +228,14 @@ impl Workspaces {
             .allow_copy_image(allow)
             .customize()
             .interceptor(tracker.clone())
-            .send()
-            .await;
-        // Even a failed write may have happened (a time-out, a 5xx): either
-        // way, what was read of this image before is stale now.
+            .send();
+        let out = self.stop.run(call).await;
+        // Even a failed write may have happened (a time-out, a 5xx, a stop
+        // mid-call): either way, what was read of this image is stale now.
         let generation = self.reads.sharing.wrote(image_id);
+        let Ok(out) = out else {
+            return Err(self.stopped(OP, &tracker));
+        };
         out.map_err(|e| {
             AwsError::from_sdk(
                 "UpdateWorkspaceImagePermission",
@@ -318,7 +344,11 @@ impl Workspaces {
                 ?pause,
                 "change not visible yet; polling again"
             );
-            tokio::time::sleep(pause).await;
+            if self.stop.run(tokio::time::sleep(pause)).await.is_err() {
+                return Err(SettleError::Stopped {
+                    what: what.to_string(),
+                });
+            }
             pause = (pause * 3 / 2).min(POLL_MAX);
             // The next poll needs a walk that starts from now on.
             want.not_before = Instant::now();
@@ -330,8 +360,9 @@ impl Workspaces {
         let mut token: Option<String> = None;
         let mut seen_tokens = std::collections::HashSet::new();
         loop {
+            const OP: &str = "DescribeWorkspaceImagePermissions";
             let tracker = CallTracker::new();
-            let page = self
+            let call = self
                 .client
                 .describe_workspace_image_permissions()
                 .image_id(image_id)
@@ -339,9 +370,11 @@ impl Workspaces {
                 .set_next_token(token.take())
                 .customize()
                 .interceptor(tracker.clone())
-                .send()
-                .await
-                .map_err(|e| {
+                .send();
+            let Ok(page) = self.stop.run(call).await else {
+                return Err(self.stopped(OP, &tracker));
+            };
+            let page = page.map_err(|e| {
                     AwsError::from_sdk(
                         "DescribeWorkspaceImagePermissions",
                         e,

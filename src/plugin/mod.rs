@@ -18,6 +18,10 @@ use tokio::sync::watch;
 /// go-plugin kills the process after two seconds anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 
+/// How often we look for Terraform having gone without a word (killed, or
+/// crashed): then we are re-parented, and nobody will ever shut us down.
+const PARENT_POLL: Duration = Duration::from_millis(500);
+
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {
     #[error(transparent)]
@@ -57,6 +61,7 @@ async fn serve(handshake: Handshake) -> Result<(), PluginError> {
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let core = Arc::new(WorkspacesProvider::new());
+    exit_when_orphaned(shutdown_tx.clone(), core.clone());
     let (health, health_service) = tonic_health::server::health_reporter();
     health
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)
@@ -103,6 +108,23 @@ async fn serve(handshake: Handshake) -> Result<(), PluginError> {
         } => {}
     }
     Ok(())
+}
+
+/// Shuts down when our parent process goes away: without this a provider
+/// whose Terraform was killed would serve an empty port forever.
+fn exit_when_orphaned(shutdown: watch::Sender<bool>, core: Arc<WorkspacesProvider>) {
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(PARENT_POLL).await;
+            if std::os::unix::process::parent_id() != parent {
+                tracing::warn!(parent, "Terraform (our parent process) is gone; shutting down");
+                core.stop();
+                let _ = shutdown.send(true);
+                return;
+            }
+        }
+    });
 }
 
 /// Terraform forwards Ctrl-C to its whole process group and then stops us

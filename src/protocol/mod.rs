@@ -8,10 +8,14 @@
 
 #[macro_use]
 mod shared;
+mod panics;
 pub mod v5;
 pub mod v6;
 
 use crate::provider::WorkspacesProvider;
+#[cfg(debug_assertions)]
+pub use panics::TEST_PANIC_ENV;
+pub use panics::{guarded, guarded_sync};
 use std::pin::Pin;
 use std::sync::Arc;
 

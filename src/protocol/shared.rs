@@ -234,7 +234,11 @@ macro_rules! provider_service_impl {
         ) -> Result<tonic::Response<pb::upgrade_resource_state::Response>, tonic::Status> {
             let r = req.into_inner();
             let raw = r.raw_state.map(|s| s.json).unwrap_or_default();
-            let out = self.core.upgrade_resource_state(&r.type_name, r.version, &raw);
+            let out = crate::protocol::guarded_sync(
+                "UpgradeResourceState",
+                || self.core.upgrade_resource_state(&r.type_name, r.version, &raw),
+                |diagnostics| crate::provider::StateResponse { diagnostics, ..Default::default() },
+            );
             reply!(pb::upgrade_resource_state::Response {
                 upgraded_state: out.new_state.map(convert::dv_out),
                 diagnostics: convert::diags_out(out.diagnostics),
@@ -254,7 +258,19 @@ macro_rules! provider_service_impl {
             req: tonic::Request<pb::read_resource::Request>,
         ) -> Result<tonic::Response<pb::read_resource::Response>, tonic::Status> {
             let r = req.into_inner();
-            let out = self.core.read_resource(&r.type_name, &convert::dv_in(r.current_state), r.private).await;
+            let current = convert::dv_in(r.current_state);
+            // On a panic the state stands as it was: nothing is dropped.
+            let kept = (current.clone(), r.private.clone());
+            let out = crate::protocol::guarded(
+                "ReadResource",
+                self.core.read_resource(&r.type_name, &current, r.private),
+                |diagnostics| crate::provider::StateResponse {
+                    new_state: Some(kept.0),
+                    private: kept.1,
+                    diagnostics,
+                },
+            )
+            .await;
             reply!(pb::read_resource::Response {
                 new_state: out.new_state.map(convert::dv_out),
                 diagnostics: convert::diags_out(out.diagnostics),
@@ -268,13 +284,19 @@ macro_rules! provider_service_impl {
             req: tonic::Request<pb::plan_resource_change::Request>,
         ) -> Result<tonic::Response<pb::plan_resource_change::Response>, tonic::Status> {
             let r = req.into_inner();
-            let out = self.core.plan_resource_change(&crate::provider::PlanRequest {
+            let req = crate::provider::PlanRequest {
                 type_name: r.type_name,
                 prior_state: convert::dv_in(r.prior_state),
                 proposed_new_state: convert::dv_in(r.proposed_new_state),
                 config: convert::dv_in(r.config),
                 prior_private: r.prior_private,
-            }).await;
+            };
+            let out = crate::protocol::guarded(
+                "PlanResourceChange",
+                self.core.plan_resource_change(&req),
+                |diagnostics| crate::provider::PlanResponse { diagnostics, ..Default::default() },
+            )
+            .await;
             reply!(pb::plan_resource_change::Response {
                 planned_state: out.planned_state.map(convert::dv_out),
                 requires_replace: out.requires_replace.into_iter().map(convert::path_out).collect(),
@@ -289,16 +311,24 @@ macro_rules! provider_service_impl {
             req: tonic::Request<pb::apply_resource_change::Request>,
         ) -> Result<tonic::Response<pb::apply_resource_change::Response>, tonic::Status> {
             let r = req.into_inner();
-            let out = self
-                .core
-                .apply_resource_change(&crate::provider::ApplyRequest {
-                    type_name: r.type_name,
-                    prior_state: convert::dv_in(r.prior_state),
-                    planned_state: convert::dv_in(r.planned_state),
-                    config: convert::dv_in(r.config),
-                    planned_private: r.planned_private,
-                })
-                .await;
+            let req = crate::provider::ApplyRequest {
+                type_name: r.type_name,
+                prior_state: convert::dv_in(r.prior_state),
+                planned_state: convert::dv_in(r.planned_state),
+                config: convert::dv_in(r.config),
+                planned_private: r.planned_private,
+            };
+            // On a panic the prior state stands: no record is dropped.
+            let out = crate::protocol::guarded(
+                "ApplyResourceChange",
+                self.core.apply_resource_change(&req),
+                |diagnostics| crate::provider::StateResponse {
+                    new_state: Some(req.prior_state.clone()),
+                    private: req.planned_private.clone(),
+                    diagnostics,
+                },
+            )
+            .await;
             reply!(pb::apply_resource_change::Response {
                 new_state: out.new_state.map(convert::dv_out),
                 private: out.private,
@@ -312,7 +342,11 @@ macro_rules! provider_service_impl {
             req: tonic::Request<pb::import_resource_state::Request>,
         ) -> Result<tonic::Response<pb::import_resource_state::Response>, tonic::Status> {
             let r = req.into_inner();
-            let out = self.core.import_resource_state(&r.type_name, &r.id);
+            let out = crate::protocol::guarded_sync(
+                "ImportResourceState",
+                || self.core.import_resource_state(&r.type_name, &r.id),
+                |diagnostics| crate::provider::ImportResponse { diagnostics, ..Default::default() },
+            );
             reply!(pb::import_resource_state::Response {
                 imported_resources: out
                     .imported
@@ -333,7 +367,13 @@ macro_rules! provider_service_impl {
             req: tonic::Request<pb::read_data_source::Request>,
         ) -> Result<tonic::Response<pb::read_data_source::Response>, tonic::Status> {
             let r = req.into_inner();
-            let out = self.core.read_data_source(&r.type_name, &convert::dv_in(r.config)).await;
+            let config = convert::dv_in(r.config);
+            let out = crate::protocol::guarded(
+                "ReadDataSource",
+                self.core.read_data_source(&r.type_name, &config),
+                |diagnostics| crate::provider::DataSourceResponse { diagnostics, ..Default::default() },
+            )
+            .await;
             reply!(pb::read_data_source::Response {
                 state: out.state.map(convert::dv_out),
                 diagnostics: convert::diags_out(out.diagnostics),

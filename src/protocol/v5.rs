@@ -22,7 +22,8 @@ provider_service! {
         req: tonic::Request<pb::validate_data_source_config::Request>,
     ) -> Result<tonic::Response<pb::validate_data_source_config::Response>, tonic::Status> {
         let r = req.into_inner();
-        let diags = self.core.validate_data_source_config(&r.type_name, &convert::dv_in(r.config));
+        let config = convert::dv_in(r.config);
+        let diags = crate::protocol::guarded_sync("ValidateDataSourceConfig", || self.core.validate_data_source_config(&r.type_name, &config), |d| d);
         reply!(pb::validate_data_source_config::Response { diagnostics: convert::diags_out(diags) })
     }
 
@@ -40,7 +41,8 @@ provider_service! {
         // Version 5 lets a provider rewrite its configuration here; ours
         // needs no defaults filled in, so it comes back as it was.
         let config = req.into_inner().config;
-        let diagnostics = convert::diags_out(self.core.validate_provider_config(&convert::dv_in(config.clone())));
+        let dv = convert::dv_in(config.clone());
+        let diagnostics = convert::diags_out(crate::protocol::guarded_sync("PrepareProviderConfig", || self.core.validate_provider_config(&dv), |d| d));
         reply!(pb::prepare_provider_config::Response { prepared_config: config, diagnostics })
     }
 
@@ -49,7 +51,8 @@ provider_service! {
         req: tonic::Request<pb::validate_resource_type_config::Request>,
     ) -> Result<tonic::Response<pb::validate_resource_type_config::Response>, tonic::Status> {
         let r = req.into_inner();
-        let diags = self.core.validate_resource_config(&r.type_name, &convert::dv_in(r.config));
+        let config = convert::dv_in(r.config);
+        let diags = crate::protocol::guarded_sync("ValidateResourceTypeConfig", || self.core.validate_resource_config(&r.type_name, &config), |d| d);
         reply!(pb::validate_resource_type_config::Response { diagnostics: convert::diags_out(diags) })
     }
 
@@ -58,13 +61,15 @@ provider_service! {
         req: tonic::Request<pb::configure::Request>,
     ) -> Result<tonic::Response<pb::configure::Response>, tonic::Status> {
         let config = convert::dv_in(req.into_inner().config);
-        reply!(pb::configure::Response { diagnostics: convert::diags_out(self.core.configure(&config).await) })
+        let diags = crate::protocol::guarded("Configure", self.core.configure(&config), |d| d).await;
+        reply!(pb::configure::Response { diagnostics: convert::diags_out(diags) })
     }
 
     async fn stop(
         &self,
         _req: tonic::Request<pb::stop::Request>,
     ) -> Result<tonic::Response<pb::stop::Response>, tonic::Status> {
+        self.core.stop();
         reply!(pb::stop::Response::default())
     }
 }

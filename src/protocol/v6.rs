@@ -28,7 +28,8 @@ provider_service! {
         req: tonic::Request<pb::validate_data_resource_config::Request>,
     ) -> Result<tonic::Response<pb::validate_data_resource_config::Response>, tonic::Status> {
         let r = req.into_inner();
-        let diags = self.core.validate_data_source_config(&r.type_name, &convert::dv_in(r.config));
+        let config = convert::dv_in(r.config);
+        let diags = crate::protocol::guarded_sync("ValidateDataResourceConfig", || self.core.validate_data_source_config(&r.type_name, &config), |d| d);
         reply!(pb::validate_data_resource_config::Response { diagnostics: convert::diags_out(diags) })
     }
 
@@ -45,7 +46,7 @@ provider_service! {
     ) -> Result<tonic::Response<pb::validate_provider_config::Response>, tonic::Status> {
         let config = convert::dv_in(req.into_inner().config);
         reply!(pb::validate_provider_config::Response {
-            diagnostics: convert::diags_out(self.core.validate_provider_config(&config)),
+            diagnostics: convert::diags_out(crate::protocol::guarded_sync("ValidateProviderConfig", || self.core.validate_provider_config(&config), |d| d)),
         })
     }
 
@@ -54,7 +55,8 @@ provider_service! {
         req: tonic::Request<pb::validate_resource_config::Request>,
     ) -> Result<tonic::Response<pb::validate_resource_config::Response>, tonic::Status> {
         let r = req.into_inner();
-        let diags = self.core.validate_resource_config(&r.type_name, &convert::dv_in(r.config));
+        let config = convert::dv_in(r.config);
+        let diags = crate::protocol::guarded_sync("ValidateResourceConfig", || self.core.validate_resource_config(&r.type_name, &config), |d| d);
         reply!(pb::validate_resource_config::Response { diagnostics: convert::diags_out(diags) })
     }
 
@@ -64,7 +66,7 @@ provider_service! {
     ) -> Result<tonic::Response<pb::configure_provider::Response>, tonic::Status> {
         let config = convert::dv_in(req.into_inner().config);
         reply!(pb::configure_provider::Response {
-            diagnostics: convert::diags_out(self.core.configure(&config).await),
+            diagnostics: convert::diags_out(crate::protocol::guarded("ConfigureProvider", self.core.configure(&config), |d| d).await),
         })
     }
 
@@ -72,6 +74,7 @@ provider_service! {
         &self,
         _req: tonic::Request<pb::stop_provider::Request>,
     ) -> Result<tonic::Response<pb::stop_provider::Response>, tonic::Status> {
+        self.core.stop();
         reply!(pb::stop_provider::Response::default())
     }
 

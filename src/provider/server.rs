@@ -109,6 +109,8 @@ pub struct WorkspacesProvider {
     resources: Vec<Box<dyn Resource>>,
     data_sources: Vec<Box<dyn DataSource>>,
     context: RwLock<Option<Context>>,
+    /// Thrown by StopProvider: ends AWS calls and waits in flight.
+    stop: aws::Stop,
 }
 
 impl Default for WorkspacesProvider {
@@ -130,7 +132,15 @@ impl WorkspacesProvider {
             resources: resources::all(),
             data_sources: datasources::all(),
             context: RwLock::new(None),
+            stop: aws::Stop::new(),
         }
+    }
+
+    /// StopProvider: Terraform was interrupted. Calls and waits in flight
+    /// end with a diagnostic; what they already changed stays in state.
+    pub fn stop(&self) {
+        tracing::info!("Terraform asked the provider to stop; ending AWS calls and waits in flight");
+        self.stop.stop();
     }
 
     pub fn schemas(&self) -> ProviderSchemas {
@@ -242,7 +252,7 @@ impl WorkspacesProvider {
         match aws::connect(&settings.client).await {
             Ok(client) => {
                 let context = Context {
-                    aws: client,
+                    aws: client.with_stop(self.stop.clone()),
                     guard: settings.guard,
                     concurrency: settings.concurrency,
                 };

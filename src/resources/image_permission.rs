@@ -216,12 +216,16 @@ impl Resource for ImagePermission {
             Ok(change) => change,
             Err(e) => {
                 let failure = aws_failure("creating", &key, &e);
-                // The grant may have happened anyway; if AWS now lists the
-                // account, keep the permission in state (tainted) so it is
-                // not left behind unrecorded.
+                // The grant may have happened anyway; unless AWS now says it
+                // did not, keep the permission in state (tainted) so it is
+                // not left behind unrecorded. The next refresh drops it if
+                // it never happened.
                 let granted = e.outcome_unknown()
-                    && matches!(aws.sharing(&key.image_id).await,
-                                Ok(Some(accounts)) if accounts.contains(&key.account_id));
+                    && match aws.sharing(&key.image_id).await {
+                        Ok(Some(accounts)) => accounts.contains(&key.account_id),
+                        Ok(None) => false,
+                        Err(_) => true,
+                    };
                 return StateResult::failed(granted.then(|| key.state(planned)), failure);
             }
         };

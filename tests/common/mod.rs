@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fake_workspaces;
+pub mod fault_proxy;
 pub mod loopback_http;
 pub mod transport_faults;
 
