@@ -22,5 +22,8 @@ pub fn init() {
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .with_target(false)
+        // Once Terraform is gone stderr is a broken pipe; the default would
+        // report that with eprintln!, which panics there.
+        .log_internal_errors(false)
         .try_init();
 }

@@ -78,9 +78,7 @@ mod tests {
             clone.stop();
         });
         let began = std::time::Instant::now();
-        let out = stop
-            .run(tokio::time::sleep(Duration::from_secs(60)))
-            .await;
+        let out = stop.run(tokio::time::sleep(Duration::from_secs(60))).await;
         assert_eq!(out, Err(Stopped));
         assert!(began.elapsed() < Duration::from_secs(5));
     }

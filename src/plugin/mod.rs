@@ -118,9 +118,10 @@ fn exit_when_orphaned(shutdown: watch::Sender<bool>, core: Arc<WorkspacesProvide
         loop {
             tokio::time::sleep(PARENT_POLL).await;
             if std::os::unix::process::parent_id() != parent {
-                tracing::warn!(parent, "Terraform (our parent process) is gone; shutting down");
                 core.stop();
                 let _ = shutdown.send(true);
+                // Likely to a broken pipe: nobody reads our stderr now.
+                tracing::warn!(parent, "Terraform (our parent process) is gone; shut down");
                 return;
             }
         }

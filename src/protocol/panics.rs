@@ -32,7 +32,11 @@ fn message(payload: &(dyn Any + Send)) -> &str {
 
 fn bug(rpc: &'static str, payload: &(dyn Any + Send)) -> Diagnostics {
     let msg = message(payload);
-    tracing::error!(rpc, panic = msg, "the provider panicked; answering with a diagnostic");
+    tracing::error!(
+        rpc,
+        panic = msg,
+        "the provider panicked; answering with a diagnostic"
+    );
     Diagnostic::error(
         "Provider bug: internal error",
         format!(
@@ -94,7 +98,11 @@ mod tests {
         .await;
         assert!(out.has_errors());
         let d = out.into_iter().next().expect("one diagnostic");
-        assert!(d.detail.contains("PlanResourceChange: index out of bounds"), "{}", d.detail);
+        assert!(
+            d.detail.contains("PlanResourceChange: index out of bounds"),
+            "{}",
+            d.detail
+        );
     }
 
     #[tokio::test]

@@ -290,6 +290,11 @@ impl Workdir {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("running terraform")
+    }
+
+    /// Terraform with `args` in this directory and environment, not started.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.terraform.path);
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -304,7 +309,7 @@ impl Workdir {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        cmd.output().expect("running terraform")
+        cmd
     }
 
     /// Runs and insists on success; returns stdout.
