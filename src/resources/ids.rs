@@ -21,15 +21,47 @@ pub fn check_image_id(id: &str) -> Result<(), String> {
 
 /// AWS account IDs: exactly 12 digits. A typo here would share a company's
 /// desktop image with a stranger's account, so nothing else is accepted
-/// (no trimming, no dashes).
+/// (no trimming, no dashes); the message says what is wrong with it.
 pub fn check_account_id(id: &str) -> Result<(), String> {
     if id.len() == 12 && id.bytes().all(|c| c.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{id:?} is not an AWS account ID: expected exactly 12 digits, for example \"123456789012\"."
-        ))
+        return Ok(());
     }
+    let mut msg = format!(
+        "{id:?} is not an AWS account ID: expected exactly 12 digits, for example \"123456789012\"."
+    );
+    if let Some(hint) = account_id_hint(id) {
+        msg.push(' ');
+        msg.push_str(&hint);
+    }
+    Err(msg)
+}
+
+/// Why an almost-right account ID is wrong, for the cases users hit.
+fn account_id_hint(id: &str) -> Option<String> {
+    if id.is_empty() {
+        return Some("The value is empty.".to_string());
+    }
+    if let Some(c) = id.chars().find(|c| c.is_numeric() && !c.is_ascii_digit()) {
+        return Some(format!(
+            "It contains {c:?} (U+{:04X}), which looks like a digit but is not one of 0-9: \
+             retype the ID rather than copying it from a document.",
+            c as u32
+        ));
+    }
+    if id.chars().any(char::is_whitespace) {
+        return Some("Remove the spaces or line breaks around or inside it.".to_string());
+    }
+    if id.contains('-') && id.chars().filter(char::is_ascii_digit).count() == 12 {
+        return Some("Write it without dashes.".to_string());
+    }
+    if id.len() < 12 && id.bytes().all(|c| c.is_ascii_digit()) {
+        return Some(format!(
+            "It has {} digits. If the account ID begins with 0 and was written as a number, Terraform \
+             dropped the leading zeros: write it as a quoted string, such as \"{id:0>12}\".",
+            id.len()
+        ));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -66,5 +98,18 @@ mod tests {
         ] {
             assert!(check_account_id(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn account_id_errors_say_what_is_wrong() {
+        let hint = |id: &str| check_account_id(id).expect_err(id);
+        assert!(hint("12345678901").contains("leading zeros"));
+        assert!(hint("12345678901").contains("\"012345678901\""));
+        assert!(hint("１２３４５６７８９０１２").contains("U+FF11"));
+        assert!(hint("١٢٣٤٥٦٧٨٩٠١٢").contains("U+0661"));
+        assert!(hint(" 123456789012").contains("spaces"));
+        assert!(hint("1234-5678-9012").contains("without dashes"));
+        assert!(hint("").contains("empty"));
+        assert!(!hint("12345678901a").contains("leading zeros"));
     }
 }

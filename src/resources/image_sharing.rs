@@ -83,6 +83,9 @@ impl Model {
     }
 }
 
+/// How many bad elements of `shared_account_ids` get a diagnostic each.
+const MAX_ELEMENT_DIAGNOSTICS: usize = 10;
+
 /// The known elements of `shared_account_ids` in a configuration.
 fn known_accounts(config: &Value) -> BTreeSet<String> {
     config
@@ -372,16 +375,34 @@ impl Resource for ImageSharing {
                 Diagnostic::error("Invalid WorkSpaces image ID", msg).at(AttrPath::root(IMAGE_ID)),
             );
         }
-        for account in known_accounts(config) {
-            if let Err(msg) = check_account_id(&account) {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid AWS account ID in shared_account_ids",
-                        format!("Element {msg}"),
-                    )
-                    .at(accounts_path()),
-                );
-            }
+        let accounts = known_accounts(config);
+        let invalid: Vec<String> = accounts
+            .iter()
+            .filter_map(|a| check_account_id(a).err())
+            .collect();
+        // One diagnostic per bad element, up to a screenful: a generated
+        // list of thousands must not bury the first error.
+        for msg in invalid.iter().take(MAX_ELEMENT_DIAGNOSTICS) {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid AWS account ID in shared_account_ids",
+                    format!("Element {msg}"),
+                )
+                .at(accounts_path()),
+            );
+        }
+        if invalid.len() > MAX_ELEMENT_DIAGNOSTICS {
+            diags.push(
+                Diagnostic::error(
+                    "More invalid AWS account IDs in shared_account_ids",
+                    format!(
+                        "{} more of the {} elements are not 12-digit AWS account IDs.",
+                        invalid.len() - MAX_ELEMENT_DIAGNOSTICS,
+                        accounts.len()
+                    ),
+                )
+                .at(accounts_path()),
+            );
         }
         diags.extend(timeouts::validate(config));
         diags
