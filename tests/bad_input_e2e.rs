@@ -370,3 +370,84 @@ fn ten_thousand_accounts_with_bad_ones_are_refused_quickly_and_readably() {
     );
     assert!(text.contains("9990 more of the 10000 elements"), "{text}");
 }
+
+/// Rewrites the one resource instance's `attributes` (and schema version)
+/// in the local state file, as a hand edit or another provider would.
+fn edit_state(wd: &Workdir, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = wd.dir.path().join("terraform.tfstate");
+    let mut state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("state file")).expect("state JSON");
+    edit(&mut state["resources"][0]["instances"][0]);
+    std::fs::write(&path, serde_json::to_vec_pretty(&state).expect("JSON")).expect("write state");
+}
+
+#[test]
+fn old_or_damaged_state_is_upgraded_or_refused_clearly() {
+    let fake = FakeWorkspaces::start();
+    fake.add_image(IMAGE, ACCOUNT, "DEFAULT");
+    let wd = Workdir::new(&common::terraform_on_path());
+    let config = format!(
+        "{}{}{}",
+        header(),
+        provider(&fake, ""),
+        permission(&quoted(IMAGE), &quoted("111122223333"))
+    );
+    wd.init(&config);
+    wd.apply();
+    let saved = std::fs::read(wd.dir.path().join("terraform.tfstate")).expect("state");
+
+    // Readable: an attribute we no longer have, no id, the account as a
+    // number. The upgrade reads it and the refresh finds nothing to change.
+    edit_state(&wd, |i| {
+        let a = &mut i["attributes"];
+        a["legacy_region"] = "us-east-1".into();
+        a.as_object_mut().expect("attributes").remove("id");
+        a["shared_account_id"] = serde_json::json!(111122223333u64);
+    });
+    let (code, text) = wd.plan_exit_code();
+    assert_eq!(
+        code, 0,
+        "an upgradable state plans with no changes:\n{text}"
+    );
+
+    // Damaged beyond reading: clear errors, and the state file stays.
+    for (what, edit) in [
+        (
+            "a list where the account ID goes",
+            Box::new(|i: &mut serde_json::Value| {
+                i["attributes"]["shared_account_id"] = serde_json::json!(["111122223333"]);
+            }) as Box<dyn Fn(&mut serde_json::Value)>,
+        ),
+        (
+            "no image ID",
+            Box::new(|i: &mut serde_json::Value| {
+                i["attributes"]["image_id"] = serde_json::Value::Null;
+            }),
+        ),
+    ] {
+        std::fs::write(wd.dir.path().join("terraform.tfstate"), &saved).expect("restore");
+        edit_state(&wd, |i| edit(i));
+        let (code, text) = wd.plan_exit_code();
+        let text = flat(&text);
+        assert_eq!(code, 1, "{what}: {text}");
+        assert!(
+            text.contains("Stored state cannot be read"),
+            "{what}: {text}"
+        );
+        assert!(text.contains("terraform import"), "{what}: {text}");
+    }
+
+    // Written by a newer provider.
+    std::fs::write(wd.dir.path().join("terraform.tfstate"), &saved).expect("restore");
+    edit_state(&wd, |i| i["schema_version"] = serde_json::json!(7));
+    let (code, text) = wd.plan_exit_code();
+    let text = flat(&text);
+    assert_eq!(code, 1, "{text}");
+    // Terraform itself stops here (our own check backs it up for clients
+    // that do not); either way the message says to upgrade.
+    assert!(text.contains("newer provider"), "{text}");
+
+    std::fs::write(wd.dir.path().join("terraform.tfstate"), &saved).expect("restore");
+    wd.destroy();
+    assert!(fake.shared_accounts(IMAGE).is_empty());
+}

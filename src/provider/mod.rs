@@ -5,6 +5,7 @@ mod capture;
 pub mod config;
 
 mod server;
+mod upgrade;
 
 pub use capture::CAPTURE_ENV;
 pub use server::*;

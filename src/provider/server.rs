@@ -354,11 +354,7 @@ impl WorkspacesProvider {
                 )
                 .into());
             }
-            let raw = DynamicValue {
-                msgpack: Vec::new(),
-                json: raw_json.to_vec(),
-            };
-            let v = Self::decode(&raw, &ty, "stored state")?;
+            let v = super::upgrade::stored_state(type_name, &schema, raw_json)?;
             Self::encode(&v, &ty)
         };
         match run() {

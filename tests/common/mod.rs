@@ -224,8 +224,10 @@ fn mirror() -> &'static PathBuf {
             .join(format!("{}_{}", os(), arch()));
         std::fs::create_dir_all(&dir).expect("mirror dir");
         let bin = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-workspaces"));
-        std::os::unix::fs::symlink(&bin, dir.join("terraform-provider-workspaces_v0.1.0"))
-            .expect("link provider");
+        let link = dir.join("terraform-provider-workspaces_v0.1.0");
+        // A stale link of an earlier run whose process had the same PID.
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&bin, &link).expect("link provider");
         root
     })
 }
