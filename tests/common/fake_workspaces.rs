@@ -43,6 +43,12 @@ pub const DESCRIBE_IMAGES: &str = "DescribeWorkspaceImages";
 pub const DESCRIBE_PERMISSIONS: &str = "DescribeWorkspaceImagePermissions";
 pub const UPDATE_PERMISSION: &str = "UpdateWorkspaceImagePermission";
 pub const GET_CALLER_IDENTITY: &str = "GetCallerIdentity";
+
+/// The temporary credentials every STS AssumeRole answers with: fixed, so
+/// a test can look for them where they must never appear (logs).
+pub const ASSUMED_ACCESS_KEY_ID: &str = "ASIAFAKEASSUMEDROLE01";
+pub const ASSUMED_SECRET_ACCESS_KEY: &str = "assumedSecretKEYnever+to/appear0123456789";
+pub const ASSUMED_SESSION_TOKEN: &str = "assumedSessionTOKENnever+to/appear/in/any/log0123456789";
 /// The WorkSpaces operations the fake implements.
 pub const WORKSPACES_OPERATIONS: [&str; 3] =
     [DESCRIBE_IMAGES, DESCRIBE_PERMISSIONS, UPDATE_PERMISSION];
@@ -769,6 +775,7 @@ fn handle(shared: &Shared, request: &Request) -> (Response, String) {
     }
     let response = match op.as_str() {
         "sts:GetCallerIdentity" => caller_identity(protocol, &request_id),
+        "sts:AssumeRole" => assume_role(protocol, &request_id),
         _ if protocol == Protocol::Query => query_error(
             400,
             "InvalidAction",
@@ -817,6 +824,36 @@ fn caller_identity(protocol: Protocol, request_id: &str) -> Response {
                  <GetCallerIdentityResult><Arn>{arn}</Arn><UserId>{user_id}</UserId><Account>{ACCOUNT}</Account>\
                  </GetCallerIdentityResult><ResponseMetadata><RequestId>{request_id}</RequestId>\
                  </ResponseMetadata></GetCallerIdentityResponse>"
+            ),
+        },
+    }
+}
+
+fn assume_role(protocol: Protocol, request_id: &str) -> Response {
+    let arn = format!("arn:aws:sts::{ACCOUNT}:assumed-role/deployer/terraform");
+    let role_id = "AROAFAKEWORKSPACESROLE:terraform";
+    match protocol {
+        Protocol::Json => json_ok(json!({
+            "Credentials": {
+                "AccessKeyId": ASSUMED_ACCESS_KEY_ID,
+                "SecretAccessKey": ASSUMED_SECRET_ACCESS_KEY,
+                "SessionToken": ASSUMED_SESSION_TOKEN,
+                "Expiration": 4_102_444_800u64,
+            },
+            "AssumedRoleUser": {"Arn": arn, "AssumedRoleId": role_id},
+        })),
+        Protocol::Query => Response {
+            status: 200,
+            content_type: "text/xml",
+            body: format!(
+                "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+                 <AssumeRoleResult><Credentials><AccessKeyId>{ASSUMED_ACCESS_KEY_ID}</AccessKeyId>\
+                 <SecretAccessKey>{ASSUMED_SECRET_ACCESS_KEY}</SecretAccessKey>\
+                 <SessionToken>{ASSUMED_SESSION_TOKEN}</SessionToken>\
+                 <Expiration>2100-01-01T00:00:00Z</Expiration></Credentials>\
+                 <AssumedRoleUser><Arn>{arn}</Arn><AssumedRoleId>{role_id}</AssumedRoleId></AssumedRoleUser>\
+                 </AssumeRoleResult><ResponseMetadata><RequestId>{request_id}</RequestId>\
+                 </ResponseMetadata></AssumeRoleResponse>"
             ),
         },
     }
