@@ -655,3 +655,57 @@ async fn a_stalled_connection_does_not_block_other_clients() {
     .await;
     assert_eq!(served, Ok(true));
 }
+
+#[tokio::test]
+async fn refuses_a_plaintext_client_when_terraform_asked_for_tls() {
+    let id = terraform_like_client_identity();
+    let plugin = start(&[("PLUGIN_CLIENT_CERT", &id.cert_pem)]);
+    let addr = plugin.addr;
+    let plaintext = Endpoint::from_static("http://localhost")
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(5))
+        .connect_with_connector(tower::service_fn(move |_| async move {
+            Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(
+                tokio::net::TcpStream::connect(addr).await?,
+            ))
+        }))
+        .await;
+    if let Ok(ch) = plaintext {
+        let answer = v6::provider_client::ProviderClient::new(ch)
+            .get_provider_schema(v6::get_provider_schema::Request {})
+            .await;
+        assert!(answer.is_err(), "a plaintext client was served");
+    }
+    // The rightful client is still served afterwards.
+    assert!(!refused(&plugin, Some(&id)).await);
+}
+
+#[tokio::test]
+async fn a_panic_in_an_rpc_answers_with_a_diagnostic_on_a_live_connection() {
+    let plugin = start(&[("TF_WORKSPACES_TEST_PANIC", "ValidateResourceConfig")]);
+    let mut c = v6::provider_client::ProviderClient::new(channel(&plugin, None).await);
+    for _ in 0..3 {
+        let r = c
+            .validate_resource_config(v6::validate_resource_config::Request {
+                type_name: "workspaces_image_permission".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("an answer, not a transport error")
+            .into_inner();
+        assert_eq!(r.diagnostics.len(), 1);
+        assert_eq!(r.diagnostics[0].summary, "Provider bug: internal error");
+        assert!(r.diagnostics[0]
+            .detail
+            .contains("test-only panic in ValidateResourceConfig"));
+    }
+    // The same connection serves everything else.
+    let schema = c
+        .get_provider_schema(v6::get_provider_schema::Request {})
+        .await
+        .expect("schema after the panics")
+        .into_inner();
+    assert!(schema
+        .resource_schemas
+        .contains_key("workspaces_image_sharing"));
+}
