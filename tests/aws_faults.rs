@@ -58,12 +58,13 @@ fn planned() -> Value {
         ("id", Value::Unknown),
         ("image_id", Value::string(IMAGE)),
         ("shared_account_id", Value::string(ACCOUNT)),
-        // Short, so a wait that cannot succeed ends quickly.
+        // Short, so a wait that cannot succeed ends quickly, yet past a
+        // few retries with back-off on a loaded machine.
         (
             "timeouts",
             Value::object([
-                ("create", Value::string("2s")),
-                ("delete", Value::string("2s")),
+                ("create", Value::string("6s")),
+                ("delete", Value::string("6s")),
             ]),
         ),
     ])
@@ -654,8 +655,20 @@ async fn https_to_a_plain_http_port_asks_whether_it_is_plain_http() {
 async fn a_server_that_never_answers_times_out_with_the_limit_named() {
     let port = transport_faults::silent_server();
     let started = std::time::Instant::now();
-    let (summary, detail) =
-        create_fails(quick_client(&format!("http://127.0.0.1:{port}"), 2)).await;
+    // A resource timeout well past the two 1 s attempts.
+    let mut planned = planned();
+    if let Value::Object(attrs) = &mut planned {
+        attrs.insert(
+            "timeouts".into(),
+            Value::object([("create", Value::string("30s")), ("delete", Value::Null)]),
+        );
+    }
+    let aws = quick_client(&format!("http://127.0.0.1:{port}"), 2);
+    let result = ImagePermission.create(&Context::new(aws), &planned).await;
+    assert!(result.state.is_none());
+    let all: Vec<_> = result.diagnostics.iter().collect();
+    assert_eq!(all.len(), 1, "{all:?}");
+    let (summary, detail) = (all[0].summary.clone(), all[0].detail.clone());
     assert_eq!(summary, CHECKING);
     assert_eq!(
         detail,
@@ -772,4 +785,100 @@ async fn a_sharing_read_that_fails_says_nothing_was_created() {
         d.detail
     );
     assert_readable(&d.detail);
+}
+
+/// A client as Terraform's provider builds it: 26 attempts of up to 60 s
+/// each, so only the operation's own bound can end a stall quickly.
+fn patient_client(url: &str) -> Workspaces {
+    use aws_sdk_workspaces::config::retry::RetryConfig;
+    use aws_sdk_workspaces::config::timeout::TimeoutConfig;
+    use aws_sdk_workspaces::config::{BehaviorVersion, Credentials, Region};
+    let conf = aws_sdk_workspaces::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+        .endpoint_url(url)
+        .retry_config(RetryConfig::standard().with_max_attempts(26))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        )
+        .build();
+    Workspaces::new(aws_sdk_workspaces::Client::from_conf(conf))
+}
+
+#[tokio::test]
+async fn a_stalled_endpoint_ends_when_the_resource_timeout_does() {
+    let port = transport_faults::silent_server();
+    let aws = patient_client(&format!("http://127.0.0.1:{port}"));
+    let started = std::time::Instant::now();
+    // planned() sets `timeouts { create = "6s" }`.
+    let (summary, detail) = create_fails(aws).await;
+    let took = started.elapsed();
+    assert_eq!(summary, CHECKING);
+    assert!(
+        detail.contains("the operation's time (6 s) ran out before AWS answered"),
+        "{detail}"
+    );
+    assert_readable(&detail);
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[tokio::test]
+async fn a_stalled_grant_ends_at_the_timeout_and_stays_in_state_unconfirmed() {
+    // The image exists and the sharing reads empty; the grant stalls.
+    let server = LoopbackAws::start(vec![image_found(), Scripted::ok(&permissions(&[], None))]);
+    let port = transport_faults::silent_server();
+    // Reads go to the scripted server, which has answered its two; the
+    // grant needs a client on the silent one. One context cannot do both,
+    // so drive the pieces as create does: check, then grant.
+    let reads = patient_client(&server.url);
+    assert!(reads
+        .describe_image(IMAGE)
+        .await
+        .expect("describe")
+        .is_some());
+    let writes = patient_client(&format!("http://127.0.0.1:{port}"));
+    let budget = Duration::from_millis(1500);
+    let started = std::time::Instant::now();
+    let err = writes
+        .until(std::time::Instant::now() + budget, budget)
+        .grant(IMAGE, ACCOUNT)
+        .await
+        .expect_err("a stalled grant fails");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The request went out: AWS may have acted on it.
+    assert!(err.outcome_unknown(), "{err}");
+    assert!(
+        err.to_string().contains("may or may not have been made"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn stopping_the_provider_ends_a_stalled_call_at_once() {
+    let port = transport_faults::silent_server();
+    let stop = tfws::aws::Stop::new();
+    let aws = patient_client(&format!("http://127.0.0.1:{port}")).with_stop(stop.clone());
+    let stopper = stop.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stopper.stop();
+    });
+    let started = std::time::Instant::now();
+    let err = aws
+        .describe_image(IMAGE)
+        .await
+        .expect_err("a stopped call fails");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(err.is_stopped());
+    assert!(
+        err.to_string().contains("Terraform stopped the provider"),
+        "{err}"
+    );
+    // Nothing starts after the stop: no attempt is made, so a grant cut
+    // this way certainly did not happen.
+    let err = aws.grant(IMAGE, ACCOUNT).await.expect_err("stopped");
+    assert!(!err.outcome_unknown(), "{err}");
 }

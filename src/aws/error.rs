@@ -57,9 +57,11 @@ pub enum Transport {
     Closed,
     /// Anything else: the innermost readable message of the chain.
     Other(String),
-    /// Terraform stopped the provider (Ctrl-C) first. `sent` says whether
-    /// any attempt had gone out, so whether AWS may have acted on it.
-    Stopped { sent: bool },
+    /// Terraform stopped the provider (Ctrl-C) first. `maybe_done` says
+    /// whether a write had gone out, so whether AWS may have made it.
+    Stopped { maybe_done: bool },
+    /// The operation's time (the resource's `timeouts`) ran out first.
+    OutOfTime { budget: Duration, maybe_done: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,8 +240,14 @@ impl AwsError {
         }
     }
 
-    /// A call ended because Terraform stopped the provider.
-    pub fn stopped(service: &'static str, operation: &'static str, calls: &Calls) -> AwsError {
+    /// A call ended because Terraform stopped the provider; `write` says
+    /// whether the call changes anything in AWS.
+    pub fn stopped(
+        service: &'static str,
+        operation: &'static str,
+        calls: &Calls,
+        write: bool,
+    ) -> AwsError {
         AwsError {
             service,
             operation,
@@ -250,9 +258,26 @@ impl AwsError {
             endpoint: calls.endpoint.clone(),
             attempts: (calls.attempts > 0).then_some(calls.attempts),
             transport: Some(Transport::Stopped {
-                sent: calls.attempts > 0,
+                maybe_done: write && calls.attempts > 0,
             }),
             context: String::new(),
+        }
+    }
+
+    /// A call ended because the operation's time ran out.
+    pub fn out_of_time(
+        service: &'static str,
+        operation: &'static str,
+        calls: &Calls,
+        write: bool,
+        budget: Duration,
+    ) -> AwsError {
+        AwsError {
+            transport: Some(Transport::OutOfTime {
+                budget,
+                maybe_done: write && calls.attempts > 0,
+            }),
+            ..AwsError::stopped(service, operation, calls, write)
         }
     }
 
@@ -266,7 +291,14 @@ impl AwsError {
     /// 4xx means AWS refused it and nothing changed, and so does a call
     /// stopped before it was sent.
     pub fn outcome_unknown(&self) -> bool {
-        if let Some(Transport::Stopped { sent: false }) = self.transport {
+        if let Some(
+            Transport::Stopped { maybe_done: false }
+            | Transport::OutOfTime {
+                maybe_done: false,
+                ..
+            },
+        ) = self.transport
+        {
             return false;
         }
         self.status.is_none_or(|s| s >= 500)
@@ -508,12 +540,23 @@ fn seconds(d: Duration) -> String {
 impl fmt::Display for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Transport::Stopped { sent: true } => f.write_str(
+            Transport::Stopped { maybe_done: true } => f.write_str(
                 "Terraform stopped the provider (interrupt) before AWS answered; the change may or may \
                  not have been made",
             ),
-            Transport::Stopped { sent: false } => {
-                f.write_str("Terraform stopped the provider (interrupt) before the call was made")
+            Transport::OutOfTime { budget, maybe_done } => write!(
+                f,
+                "the operation's time ({}) ran out before AWS answered{}; raise it in the \
+                 resource's timeouts block if AWS is slow",
+                seconds(*budget),
+                if *maybe_done {
+                    ", so the change may or may not have been made"
+                } else {
+                    ""
+                }
+            ),
+            Transport::Stopped { maybe_done: false } => {
+                f.write_str("Terraform stopped the provider (interrupt) before AWS answered")
             }
             Transport::Refused => f.write_str(
                 "connection refused (nothing accepts connections there: are the host and port right, \

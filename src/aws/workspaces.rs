@@ -91,6 +91,14 @@ pub struct Workspaces {
     client: aws_sdk_workspaces::Client,
     reads: Arc<Reads>,
     stop: Stop,
+    /// When the operation this client serves must be over, and its length.
+    deadline: Option<(Instant, Duration)>,
+}
+
+/// Why a call ended before AWS answered it.
+enum Cut {
+    Stopped,
+    OutOfTime(Duration),
 }
 
 impl std::fmt::Debug for Workspaces {
@@ -117,6 +125,36 @@ impl Workspaces {
                 images: Coalescer::new(IMAGE_WINDOW),
             }),
             stop: Stop::new(),
+            deadline: None,
+        }
+    }
+
+    /// The same client for one operation of `budget` ending at `deadline`
+    /// (a resource's timeouts): its calls, their retries and its waits end
+    /// then, with an error, however the endpoint behaves.
+    pub fn until(&self, deadline: Instant, budget: Duration) -> Workspaces {
+        Workspaces {
+            deadline: Some((deadline, budget)),
+            ..self.clone()
+        }
+    }
+
+    /// Runs one SDK call unless Terraform stops us or the time runs out.
+    async fn bounded<F: std::future::Future>(&self, call: F) -> Result<F::Output, Cut> {
+        let out_of_time = async {
+            match self.deadline {
+                Some((at, budget)) => {
+                    tokio::time::sleep_until(at.into()).await;
+                    budget
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = self.stop.stopped() => Err(Cut::Stopped),
+            budget = out_of_time => Err(Cut::OutOfTime(budget)),
+            out = call => Ok(out),
         }
     }
 
@@ -126,9 +164,18 @@ impl Workspaces {
         self
     }
 
-    fn stopped(&self, operation: &'static str, tracker: &CallTracker) -> AwsError {
-        tracing::debug!(operation, "call ended: the provider was stopped");
-        AwsError::stopped("WorkSpaces", operation, &tracker.calls())
+    fn cut(&self, operation: &'static str, tracker: &CallTracker, why: Cut) -> AwsError {
+        let write = operation == "UpdateWorkspaceImagePermission";
+        match why {
+            Cut::Stopped => {
+                tracing::debug!(operation, "call ended: the provider was stopped");
+                AwsError::stopped("WorkSpaces", operation, &tracker.calls(), write)
+            }
+            Cut::OutOfTime(budget) => {
+                tracing::debug!(operation, ?budget, "call ended: the operation's time ran out");
+                AwsError::out_of_time("WorkSpaces", operation, &tracker.calls(), write, budget)
+            }
+        }
     }
 
     /// The Region the client calls, for messages.
@@ -172,8 +219,9 @@ impl Workspaces {
             .customize()
             .interceptor(tracker.clone())
             .send();
-        let Ok(out) = self.stop.run(call).await else {
-            return Err(self.stopped(OP, &tracker));
+        let out = match self.bounded(call).await {
+            Ok(out) => out,
+            Err(why) => return Err(self.cut(OP, &tracker, why)),
         };
         let page = match out {
             Ok(page) => page,
@@ -229,12 +277,13 @@ impl Workspaces {
             .customize()
             .interceptor(tracker.clone())
             .send();
-        let out = self.stop.run(call).await;
+        let out = self.bounded(call).await;
         // Even a failed write may have happened (a time-out, a 5xx, a stop
         // mid-call): either way, what was read of this image is stale now.
         let generation = self.reads.sharing.wrote(image_id);
-        let Ok(out) = out else {
-            return Err(self.stopped(OP, &tracker));
+        let out = match out {
+            Ok(out) => out,
+            Err(why) => return Err(self.cut(OP, &tracker, why)),
         };
         out.map_err(|e| {
             AwsError::from_sdk(
@@ -371,8 +420,9 @@ impl Workspaces {
                 .customize()
                 .interceptor(tracker.clone())
                 .send();
-            let Ok(page) = self.stop.run(call).await else {
-                return Err(self.stopped(OP, &tracker));
+            let page = match self.bounded(call).await {
+                Ok(page) => page,
+                Err(why) => return Err(self.cut(OP, &tracker, why)),
             };
             let page = page.map_err(|e| {
                     AwsError::from_sdk(

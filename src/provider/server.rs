@@ -314,7 +314,7 @@ impl WorkspacesProvider {
                 ));
                 return Err(diagnostics);
             }
-            let ctx = self.context()?;
+            let (ctx, _) = self.context()?.within(resources::timeouts::READ);
             let state = ds.read(&ctx, &config).await?;
             Ok(DataSourceResponse {
                 state: Some(Self::encode(&state, &ty)?),
@@ -393,7 +393,7 @@ impl WorkspacesProvider {
             return StateResponse::unchanged(current, private, Diagnostics::new());
         }
         let ctx = match self.context() {
-            Ok(c) => c,
+            Ok(c) => c.within(resources::timeouts::READ).0,
             Err(diagnostics) => return StateResponse::unchanged(current, private, diagnostics),
         };
         Self::finish(res.read(&ctx, &state).await, &ty, private)
@@ -457,7 +457,9 @@ impl WorkspacesProvider {
                     }
                 }
             }
-            let ctx = self.configured();
+            let ctx = self
+                .configured()
+                .map(|c| c.within(resources::timeouts::READ).0);
             diagnostics.extend(res.plan(ctx.as_ref(), &prior, &mut planned).await);
             if diagnostics.has_errors() {
                 return Err(diagnostics);

@@ -22,7 +22,6 @@ use crate::aws::{SettleError, Workspaces};
 use crate::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::schema::{Attribute, Block, Schema};
 use crate::value::{Type, Value};
-use std::time::Instant;
 
 pub const TYPE_NAME: &str = "workspaces_image_permission";
 const IMAGE_ID: &str = "image_id";
@@ -182,8 +181,8 @@ impl Resource for ImagePermission {
     }
 
     async fn create(&self, ctx: &Context, planned: &Value) -> StateResult {
-        let aws = &ctx.aws;
-        let deadline = Instant::now() + timeouts::get(planned, Operation::Create);
+        let (ctx, deadline) = ctx.within(timeouts::get(planned, Operation::Create));
+        let (ctx, aws) = (&ctx, &ctx.aws);
         let Some(key) = Key::from_value(planned) else {
             return StateResult::failed(None, unknown_key("creating"));
         };
@@ -272,8 +271,8 @@ impl Resource for ImagePermission {
     }
 
     async fn delete(&self, ctx: &Context, prior: &Value) -> Diagnostics {
+        let (ctx, deadline) = ctx.within(timeouts::get(prior, Operation::Delete));
         let aws = &ctx.aws;
-        let deadline = Instant::now() + timeouts::get(prior, Operation::Delete);
         let Some(key) = Key::from_value(prior) else {
             return unknown_key("deleting").into();
         };

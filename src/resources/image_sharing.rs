@@ -446,7 +446,8 @@ impl Resource for ImageSharing {
         let Some(desired) = Model::from_value(planned) else {
             return StateResult::failed(None, unknown_arguments("creating"));
         };
-        let deadline = Instant::now() + timeouts::get(planned, Operation::Create);
+        let (ctx, deadline) = ctx.within(timeouts::get(planned, Operation::Create));
+        let ctx = &ctx;
         let applied = converge(ctx, &desired, deadline, "creating").await;
         // A create that changed nothing in AWS and failed leaves no resource;
         // once anything was written, the resource exists and owns the image.
@@ -492,7 +493,8 @@ impl Resource for ImageSharing {
         let Some(desired) = Model::from_value(planned) else {
             return StateResult::failed(Some(prior.clone()), unknown_arguments("updating"));
         };
-        let deadline = Instant::now() + timeouts::get(planned, Operation::Update);
+        let (ctx, deadline) = ctx.within(timeouts::get(planned, Operation::Update));
+        let ctx = &ctx;
         let applied = converge(ctx, &desired, deadline, "updating").await;
         StateResult {
             // Nothing read or written: the prior state stands, whole.
@@ -509,7 +511,8 @@ impl Resource for ImageSharing {
         let Some(model) = Model::from_value(prior) else {
             return unknown_arguments("deleting").into();
         };
-        let deadline = Instant::now() + timeouts::get(prior, Operation::Delete);
+        let (ctx, deadline) = ctx.within(timeouts::get(prior, Operation::Delete));
+        let ctx = &ctx;
         let held = match ctx.aws.sharing(&model.image_id).await {
             Ok(Some(held)) => held,
             // The image is gone, and its permissions with it.

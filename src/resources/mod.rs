@@ -39,6 +39,17 @@ impl Context {
             concurrency: DEFAULT_CONCURRENCY,
         }
     }
+
+    /// The context for one operation that must be over within `budget`
+    /// from now: every AWS call and wait in it ends by then.
+    pub fn within(&self, budget: std::time::Duration) -> (Context, std::time::Instant) {
+        let deadline = std::time::Instant::now() + budget;
+        let ctx = Context {
+            aws: self.aws.until(deadline, budget),
+            ..self.clone()
+        };
+        (ctx, deadline)
+    }
 }
 
 /// The state a resource operation leaves behind, with what went wrong.

@@ -12,6 +12,11 @@ pub const BLOCK: &str = "timeouts";
 /// Used when the configuration sets no timeout for an operation.
 pub const DEFAULT: Duration = Duration::from_secs(5 * 60);
 
+/// The bound on operations that have no `timeouts` argument: refreshes,
+/// data source reads and the checks made while planning. A stalled
+/// endpoint ends them with an error instead of holding the run.
+pub const READ: Duration = Duration::from_secs(5 * 60);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     Create,
