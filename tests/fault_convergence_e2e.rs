@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::fault_proxy::{Counts, FaultKind, FaultMix, FaultProxy, ProxyConfig, StallRule};
+use common::fault_proxy::{Counts, FaultKind, FaultMix, FaultProxy, ProxyConfig, StallRule, Stats};
 use common::{Moto, Workdir, REGION, SOURCE};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -192,6 +192,8 @@ struct Row {
 struct Figures {
     title: String,
     rows: Vec<Row>,
+    /// Every step's requests, faults and retries, per operation.
+    per_operation: std::collections::BTreeMap<String, Counts>,
 }
 
 /// The table goes to stderr when the scenario ends, passed or failed.
@@ -206,6 +208,7 @@ impl Figures {
         Figures {
             title,
             rows: Vec::new(),
+            per_operation: Default::default(),
         }
     }
 
@@ -217,7 +220,7 @@ impl Figures {
         step: &str,
         args: &[&str],
     ) -> (bool, String) {
-        let before = proxy.stats().total;
+        let before = proxy.stats();
         let began = Instant::now();
         let (ok, text) = run(wd, args);
         self.record(proxy, step, ok, began, &before);
@@ -226,28 +229,28 @@ impl Figures {
 
     /// `terraform plan -detailed-exitcode`, recorded like a step.
     fn plan(&mut self, proxy: &FaultProxy, wd: &Workdir) -> (i32, String) {
-        let before = proxy.stats().total;
+        let before = proxy.stats();
         let began = Instant::now();
         let (code, text) = wd.plan_exit_code();
         self.record(proxy, "plan", code == 0, began, &before);
         (code, text)
     }
 
-    fn record(
-        &mut self,
-        proxy: &FaultProxy,
-        step: &str,
-        ok: bool,
-        began: Instant,
-        before: &Counts,
-    ) {
+    fn record(&mut self, proxy: &FaultProxy, step: &str, ok: bool, began: Instant, before: &Stats) {
+        let wall = began.elapsed();
+        let now = proxy.stats();
         let row = Row {
             step: step.to_string(),
             runs: 1,
             ok,
-            wall: began.elapsed(),
-            counts: proxy.stats().total.since(before),
+            wall,
+            counts: now.total.since(&before.total),
         };
+        for (op, counts) in &now.per_operation {
+            let delta = counts.since(&before.operation(op));
+            let sum = self.per_operation.entry(op.clone()).or_default();
+            *sum = sum.plus(&delta);
+        }
         eprintln!(
             "[{}] {step}: ok={ok} in {:.1}s, {} requests, {} faults, {} retries",
             self.title,
@@ -260,23 +263,9 @@ impl Figures {
     }
 
     fn total(&self) -> Counts {
-        let mut total = Counts::default();
-        for r in &self.rows {
-            let before = total.clone();
-            total = Counts {
-                requests: before.requests + r.counts.requests,
-                retries: before.retries + r.counts.retries,
-                delayed: before.delayed + r.counts.delayed,
-                faults: {
-                    let mut f = before.faults;
-                    for (k, v) in &r.counts.faults {
-                        *f.entry(*k).or_default() += v;
-                    }
-                    f
-                },
-            };
-        }
-        total
+        self.rows
+            .iter()
+            .fold(Counts::default(), |sum, r| sum.plus(&r.counts))
     }
 
     fn print(&self) {
@@ -315,6 +304,16 @@ impl Figures {
             t.faults_line(),
             t.delayed
         ));
+        for (op, c) in &self.per_operation {
+            out.push_str(&format!(
+                "  {:<36} {:>8} {:>7} {:>7}  {}\n",
+                op,
+                c.requests,
+                c.faults_total(),
+                c.retries,
+                c.faults_line()
+            ));
+        }
         // Straight to the process's stderr: the test harness captures
         // eprintln! of passing tests, and these figures are the point.
         let _ = std::io::Write::write_all(&mut std::io::stderr(), out.as_bytes());
@@ -522,8 +521,16 @@ fn under_heavy_throttling_a_failed_apply_records_exactly_what_aws_holds_and_a_re
         Some(held_s.clone()),
         "the sharing resource's state must list exactly the accounts AWS holds"
     );
-    let throttled = proxy.stats().operation(UPDATE).fault(FaultKind::Throttle);
-    assert!(throttled > 0);
+    // Each grant that failed was throttled on all 3 attempts, the last of
+    // which no retry followed; every other throttle was retried. So the
+    // proxy's count, the SDK's retries and moto's grants must agree.
+    let update = proxy.stats().operation(UPDATE);
+    let failed_grants = (GRANTS - held_p.len()) + (GRANTS - held_s.len());
+    assert_eq!(
+        update.fault(FaultKind::Throttle) - update.retries,
+        failed_grants as u64,
+        "throttles not followed by a retry must be the grants that failed: {update:?}"
+    );
 
     // Faults off: one more run converges, and a plan is then clean.
     proxy.set_mix(FaultMix::none());
@@ -644,4 +651,43 @@ fn the_proxy_draws_the_same_faults_for_the_same_seed() {
     );
     let distinct: BTreeSet<u64> = xs.iter().map(|x| x.to_bits()).collect();
     assert_eq!(distinct.len(), xs.len());
+}
+
+/// Known gap (issue 8), ignored until fixed: the resource's `timeouts`
+/// bound only the wait for consistency, not the AWS calls themselves. With
+/// the default 25 retries, a grant whose every attempt stalls takes 26
+/// attempt time-outs plus back-off (about 26 x 2 s + ~3.5 min here; with
+/// the default 60 s attempt time-out, half an hour) before its diagnostic,
+/// far beyond `create = "20s"`. Passes once every call made for a resource
+/// operation is bounded by that operation's deadline.
+#[test]
+#[ignore = "known gap: AWS calls are not yet bounded by the resource's timeouts"]
+fn a_permanent_stall_ends_within_the_resources_create_timeout() {
+    let moto = Moto::start();
+    let image = moto.seed_image();
+    let mut config = ProxyConfig::new(&moto.url, seed(8005), FaultMix::none());
+    config.stalls = vec![StallRule {
+        operation: UPDATE.to_string(),
+        count: u64::MAX,
+    }];
+    let proxy = FaultProxy::start(config);
+    let mut wd = workdir();
+    wd.set_env("TF_WORKSPACES_ATTEMPT_TIMEOUT", "2s");
+    let account = &accounts(550_000_000_000)[0];
+    wd.init(&format!(
+        "{}\nresource \"workspaces_image_permission\" \"one\" {{\n  image_id          = \"{image}\"\n  shared_account_id = \"{account}\"\n  timeouts {{\n    create = \"20s\"\n  }}\n}}\n",
+        provider_block(&proxy.url, "")
+    ));
+    let mut fig = Figures::new(
+        "permanent stall of every grant, default max_retries, attempt timeout 2 s, create timeout 20 s"
+            .to_string(),
+    );
+    let (ok, text) = fig.step(&proxy, &wd, "apply (all stall)", APPLY);
+    let wall = fig.rows[0].wall;
+    assert!(!ok, "{text}");
+    assert!(
+        wall < Duration::from_secs(40),
+        "the create timeout is 20 s, the run took {wall:?}:\n{text}"
+    );
+    assert!(moto.shared_accounts(&image).is_empty());
 }

@@ -108,6 +108,13 @@ impl Counts {
         self.faults.get(&kind).copied().unwrap_or(0)
     }
 
+    /// The sum of both.
+    pub fn plus(&self, other: &Counts) -> Counts {
+        let mut sum = self.clone();
+        sum.add(other);
+        sum
+    }
+
     fn add(&mut self, other: &Counts) {
         self.requests += other.requests;
         self.retries += other.retries;
