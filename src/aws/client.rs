@@ -418,7 +418,7 @@ async fn assume_role(
 /// The account of the credentials, from STS GetCallerIdentity.
 async fn caller_account(sts: &SdkConfig) -> Result<String, CredentialsError> {
     let client = aws_sdk_sts::Client::new(sts);
-    let tracker = CallTracker::new();
+    let tracker = CallTracker::for_call("GetCallerIdentity", None, None);
     let out = client
         .get_caller_identity()
         .customize()

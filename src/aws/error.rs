@@ -7,7 +7,9 @@
 use aws_sdk_workspaces::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_workspaces::operation::RequestId;
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -84,17 +86,42 @@ pub struct Calls {
 
 /// An interceptor, one per operation call, that counts the SDK's attempts
 /// (retries included) and records the URL called. The SDK's errors carry
-/// neither, and a dispatch failure has no request to read them from.
+/// neither, and a dispatch failure has no request to read them from. It
+/// also logs every attempt at DEBUG: operation, image, account, attempt,
+/// HTTP status and request ID.
 #[derive(Debug, Clone, Default)]
-pub struct CallTracker(Arc<Mutex<Calls>>);
+pub struct CallTracker {
+    calls: Arc<Mutex<Calls>>,
+    about: Arc<About>,
+}
+
+/// What a call is about, for its log lines.
+#[derive(Debug, Default)]
+struct About {
+    operation: &'static str,
+    image_id: Option<String>,
+    account: Option<String>,
+}
 
 impl CallTracker {
-    pub fn new() -> CallTracker {
-        CallTracker::default()
+    /// A tracker whose log lines name the operation, image and account.
+    pub fn for_call(
+        operation: &'static str,
+        image_id: Option<&str>,
+        account: Option<&str>,
+    ) -> CallTracker {
+        CallTracker {
+            calls: Arc::default(),
+            about: Arc::new(About {
+                operation,
+                image_id: image_id.map(str::to_string),
+                account: account.map(str::to_string),
+            }),
+        }
     }
 
     pub fn calls(&self) -> Calls {
-        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
     }
 }
 
@@ -109,8 +136,56 @@ impl Intercept for CallTracker {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if let Ok(mut calls) = self.0.lock() {
+        if let Ok(mut calls) = self.calls.lock() {
             calls.attempts += 1;
+        }
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let about = &self.about;
+        if about.operation.is_empty() {
+            return Ok(());
+        }
+        let attempt = self.calls().attempts;
+        let image_id = about.image_id.as_deref().unwrap_or("");
+        let account = about.account.as_deref().unwrap_or("");
+        match context.response() {
+            Some(response) => {
+                let headers = response.headers();
+                let request_id = headers
+                    .get("x-amzn-requestid")
+                    .or_else(|| headers.get("x-amz-request-id"))
+                    .unwrap_or("");
+                tracing::debug!(
+                    operation = about.operation,
+                    image_id,
+                    account,
+                    attempt,
+                    status = response.status().as_u16(),
+                    request_id,
+                    "AWS call"
+                );
+            }
+            None => {
+                let error = match context.output_or_error() {
+                    Some(Err(e)) => DisplayErrorContext(e).to_string(),
+                    _ => "no response".to_string(),
+                };
+                tracing::debug!(
+                    operation = about.operation,
+                    image_id,
+                    account,
+                    attempt,
+                    error,
+                    "AWS call got no answer"
+                );
+            }
         }
         Ok(())
     }
@@ -122,7 +197,7 @@ impl Intercept for CallTracker {
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let endpoint = endpoint_of(context.request().uri());
-        if let Ok(mut calls) = self.0.lock() {
+        if let Ok(mut calls) = self.calls.lock() {
             calls.endpoint = Some(endpoint);
         }
         Ok(())

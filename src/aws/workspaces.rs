@@ -211,7 +211,7 @@ impl Workspaces {
 
     async fn fetch_image(&self, image_id: &str) -> Result<Option<ImageInfo>, AwsError> {
         const OP: &str = "DescribeWorkspaceImages";
-        let tracker = CallTracker::new();
+        let tracker = CallTracker::for_call(OP, Some(image_id), None);
         let call = self
             .client
             .describe_workspace_images()
@@ -267,7 +267,7 @@ impl Workspaces {
         allow: bool,
     ) -> Result<Change, AwsError> {
         const OP: &str = "UpdateWorkspaceImagePermission";
-        let tracker = CallTracker::new();
+        let tracker = CallTracker::for_call(OP, Some(image_id), Some(account));
         let call = self
             .client
             .update_workspace_image_permission()
@@ -292,7 +292,11 @@ impl Workspaces {
                 &self.call_context(&tracker),
             )
         })?;
-        tracing::debug!(image_id, account, allow, "permission updated");
+        if allow {
+            tracing::info!(image_id, account, "granted: the account may copy the image");
+        } else {
+            tracing::info!(image_id, account, "revoked: the account may no longer copy the image");
+        }
         Ok(Change {
             image_id: image_id.to_string(),
             account: account.to_string(),
@@ -410,7 +414,7 @@ impl Workspaces {
         let mut seen_tokens = std::collections::HashSet::new();
         loop {
             const OP: &str = "DescribeWorkspaceImagePermissions";
-            let tracker = CallTracker::new();
+            let tracker = CallTracker::for_call(OP, Some(image_id), None);
             let call = self
                 .client
                 .describe_workspace_image_permissions()
