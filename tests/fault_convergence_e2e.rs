@@ -653,15 +653,10 @@ fn the_proxy_draws_the_same_faults_for_the_same_seed() {
     assert_eq!(distinct.len(), xs.len());
 }
 
-/// Known gap (issue 8), ignored until fixed: the resource's `timeouts`
-/// bound only the wait for consistency, not the AWS calls themselves. With
-/// the default 25 retries, a grant whose every attempt stalls takes 26
-/// attempt time-outs plus back-off (about 26 x 2 s + ~3.5 min here; with
-/// the default 60 s attempt time-out, half an hour) before its diagnostic,
-/// far beyond `create = "20s"`. Passes once every call made for a resource
-/// operation is bounded by that operation's deadline.
+/// A grant whose every attempt stalls, with the provider's defaults (25
+/// retries, 60 s per attempt: half an hour of stalls): the resource's
+/// `create = "20s"` ends it, retries and all, with a diagnostic.
 #[test]
-#[ignore = "known gap: AWS calls are not yet bounded by the resource's timeouts"]
 fn a_permanent_stall_ends_within_the_resources_create_timeout() {
     let moto = Moto::start();
     let image = moto.seed_image();
@@ -671,15 +666,14 @@ fn a_permanent_stall_ends_within_the_resources_create_timeout() {
         count: u64::MAX,
     }];
     let proxy = FaultProxy::start(config);
-    let mut wd = workdir();
-    wd.set_env("TF_WORKSPACES_ATTEMPT_TIMEOUT", "2s");
+    let wd = workdir();
     let account = &accounts(550_000_000_000)[0];
     wd.init(&format!(
         "{}\nresource \"workspaces_image_permission\" \"one\" {{\n  image_id          = \"{image}\"\n  shared_account_id = \"{account}\"\n  timeouts {{\n    create = \"20s\"\n  }}\n}}\n",
         provider_block(&proxy.url, "")
     ));
     let mut fig = Figures::new(
-        "permanent stall of every grant, default max_retries, attempt timeout 2 s, create timeout 20 s"
+        "permanent stall of every grant, default max_retries and attempt timeout, create timeout 20 s"
             .to_string(),
     );
     let (ok, text) = fig.step(&proxy, &wd, "apply (all stall)", APPLY);
@@ -688,6 +682,13 @@ fn a_permanent_stall_ends_within_the_resources_create_timeout() {
     assert!(
         wall < Duration::from_secs(40),
         "the create timeout is 20 s, the run took {wall:?}:\n{text}"
+    );
+    assert!(
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("the operation's time (20 s) ran out"),
+        "{text}"
     );
     assert!(moto.shared_accounts(&image).is_empty());
 }
