@@ -1,9 +1,28 @@
 //! The plugin binary Terraform runs. All of the work is in the library.
 
 use std::process::ExitCode;
+use tfws::plugin::cli::{self, Command};
 
 fn main() -> ExitCode {
-    tfws::logging::init(tfws::logging::Format::Json);
+    let command = match cli::parse(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("terraform-provider-workspaces: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Version => {
+            println!("{}", cli::version_text());
+            return ExitCode::SUCCESS;
+        }
+        Command::Help => {
+            println!("{}", cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Command::Serve => tfws::logging::init(tfws::logging::Format::Json),
+        Command::Debug { .. } => tfws::logging::init(tfws::logging::Format::Text),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -15,8 +34,15 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(async {
-        tfws::plugin::ignore_interrupts();
-        tfws::plugin::run().await
+        match command {
+            Command::Debug { address, protocol } => {
+                tfws::plugin::run_debug(address, protocol).await
+            }
+            _ => {
+                tfws::plugin::ignore_interrupts();
+                tfws::plugin::run().await
+            }
+        }
     }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -10,6 +10,9 @@ use tokio_stream::StreamExt;
 
 pub struct Controller {
     shutdown: watch::Sender<bool>,
+    /// `--debug`: Terraform does not own the process, so its Shutdown is
+    /// ignored and the provider serves the next run too.
+    keep_serving: bool,
 }
 
 #[tonic::async_trait]
@@ -18,16 +21,24 @@ impl pb::grpc_controller_server::GrpcController for Controller {
         &self,
         _req: tonic::Request<pb::Empty>,
     ) -> Result<tonic::Response<pb::Empty>, tonic::Status> {
-        tracing::debug!("shutdown requested");
-        let _ = self.shutdown.send(true);
+        if self.keep_serving {
+            tracing::info!("Terraform is done; still serving (--debug), Ctrl-C to stop");
+        } else {
+            tracing::debug!("shutdown requested");
+            let _ = self.shutdown.send(true);
+        }
         Ok(tonic::Response::new(pb::Empty {}))
     }
 }
 
 pub fn controller_service(
     shutdown: watch::Sender<bool>,
+    keep_serving: bool,
 ) -> pb::grpc_controller_server::GrpcControllerServer<Controller> {
-    pb::grpc_controller_server::GrpcControllerServer::new(Controller { shutdown })
+    pb::grpc_controller_server::GrpcControllerServer::new(Controller {
+        shutdown,
+        keep_serving,
+    })
 }
 
 /// A stream that sends nothing and ends when the plugin shuts down.

@@ -1,6 +1,7 @@
 //! The plugin process: go-plugin handshake, TLS, the gRPC server and the
 //! side services go-plugin expects next to the provider service.
 
+pub mod cli;
 mod controller;
 pub mod handshake;
 mod listener;
@@ -40,10 +41,23 @@ pub enum PluginError {
 /// shuts us down.
 pub async fn run() -> Result<(), PluginError> {
     let handshake = handshake::negotiate(|k| std::env::var(k).ok())?;
-    serve(handshake).await
+    serve(handshake, None).await
 }
 
-async fn serve(handshake: Handshake) -> Result<(), PluginError> {
+/// `--debug`: serves without Terraform starting us, plaintext on loopback,
+/// announced as the TF_REATTACH_PROVIDERS value for `address`, until Ctrl-C.
+pub async fn run_debug(address: String, protocol_version: u32) -> Result<(), PluginError> {
+    let handshake = Handshake {
+        protocol_version,
+        port_range: None,
+        client_cert_pem: None,
+    };
+    serve(handshake, Some(address)).await
+}
+
+/// Serves one plugin process; `debug` holds the reattach address in
+/// `--debug` mode.
+async fn serve(handshake: Handshake, debug: Option<String>) -> Result<(), PluginError> {
     let listener = listener::bind(handshake.port_range)
         .await
         .map_err(PluginError::Listen)?;
@@ -69,7 +83,10 @@ async fn serve(handshake: Handshake) -> Result<(), PluginError> {
 
     let router = tonic::transport::Server::builder()
         .add_service(health_service)
-        .add_service(controller::controller_service(shutdown_tx.clone()))
+        .add_service(controller::controller_service(
+            shutdown_tx.clone(),
+            debug.is_some(),
+        ))
         .add_service(controller::stdio_service(shutdown_rx.clone()))
         .add_service(controller::broker_service(shutdown_rx.clone()));
     let adapter = Adapter::new(core);
@@ -86,11 +103,22 @@ async fn serve(handshake: Handshake) -> Result<(), PluginError> {
     );
     let incoming = listener::incoming(listener, tls.map(|t| t.config), shutdown_rx.clone());
 
-    // Terraform reads this one line, then connects.
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{line}")
-        .and_then(|_| stdout.flush())
-        .map_err(PluginError::Stdout)?;
+    match &debug {
+        // Terraform reads this one line, then connects.
+        None => writeln!(stdout, "{line}"),
+        Some(address) => {
+            stop_on_interrupt(shutdown_tx.clone());
+            writeln!(
+                stdout,
+                "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment \
+                 variable with the following:\n\n\t{}\n",
+                cli::reattach_line(address, handshake.protocol_version, std::process::id(), addr)
+            )
+        }
+    }
+    .and_then(|_| stdout.flush())
+    .map_err(PluginError::Stdout)?;
     drop(stdout);
 
     let mut stop = shutdown_rx.clone();
@@ -125,6 +153,26 @@ fn exit_when_orphaned(shutdown: watch::Sender<bool>, core: Arc<WorkspacesProvide
                 return;
             }
         }
+    });
+}
+
+/// `--debug`: Ctrl-C (or SIGTERM) is how a person stops the provider.
+fn stop_on_interrupt(shutdown: watch::Sender<bool>) {
+    tokio::spawn(async move {
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term => {}
+        }
+        tracing::info!("interrupted; shutting down");
+        let _ = shutdown.send(true);
     });
 }
 
