@@ -128,7 +128,7 @@ fn cases(fake: &FakeWorkspaces) -> Vec<Case> {
         });
         cases.push(Case {
             name,
-            body: format!("{p}{}", sharing(&image, &list(&[good.clone()]))),
+            body: format!("{p}{}", sharing(&image, &list(std::slice::from_ref(&good)))),
             expect: vec!["Invalid WorkSpaces image ID", "image_id ="],
             terraform_check: false,
         });
@@ -196,7 +196,7 @@ fn cases(fake: &FakeWorkspaces) -> Vec<Case> {
         name: "an import ID known only after apply",
         body: format!(
             "{p}resource \"terraform_data\" \"later\" {{\n  input = \"{IMAGE}\"\n}}\nimport {{\n  to = workspaces_image_sharing.s\n  id = terraform_data.later.output\n}}\n{}",
-            sharing(&img, &list(&[good.clone()]))
+            sharing(&img, &list(std::slice::from_ref(&good)))
         ),
         expect: vec!["id = terraform_data.later.output"],
         terraform_check: true,
