@@ -103,7 +103,7 @@ pub fn schema() -> Schema {
                 Attribute::optional(
                     "skip_credentials_validation",
                     Type::Bool,
-                    "Skip checking the credentials with STS GetCallerIdentity when the provider is \
+                    "Skip checking the credentials with STS `GetCallerIdentity` when the provider is \
                      configured. Default `false`. The check still runs when `allowed_account_ids` or \
                      `forbidden_account_ids` is set, since they need the credentials' account.",
                 ),
@@ -145,7 +145,8 @@ pub fn schema() -> Schema {
                     min_items: 0,
                     max_items: 1,
                     block: Block {
-                        description: "Custom service endpoints.",
+                        description: "Custom endpoint URLs (`http://` or `https://`) for the services the \
+                                      provider calls.",
                         attributes: vec![
                             Attribute::optional(
                                 "workspaces",
@@ -169,8 +170,10 @@ pub fn schema() -> Schema {
                     min_items: 0,
                     max_items: 1,
                     block: Block {
-                        description: "An IAM role to assume, with the credentials found as described above, \
-                                      before any WorkSpaces call.",
+                        description: "An IAM role to assume before any WorkSpaces call. The credentials the \
+                                      provider finds (static keys, environment, profile, container or \
+                                      instance) are used only to call STS `AssumeRole`; every WorkSpaces \
+                                      call uses the role's.",
                         attributes: vec![
                             Attribute::required(
                                 "role_arn",

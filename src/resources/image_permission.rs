@@ -130,12 +130,18 @@ impl Resource for ImagePermission {
                         Type::String,
                         "The image ID and the account ID joined by a slash: `wsi-xxxxxxxxx/123456789012`.",
                     ),
-                    Attribute::required(IMAGE_ID, Type::String, "ID of the WorkSpaces image to share (`wsi-...`).")
-                        .requires_replace(),
+                    Attribute::required(
+                        IMAGE_ID,
+                        Type::String,
+                        "ID of the WorkSpaces image to share (`wsi-...`), in the provider's Region. \
+                         Changing it forces a new resource.",
+                    )
+                    .requires_replace(),
                     Attribute::required(
                         ACCOUNT_ID,
                         Type::String,
-                        "The 12-digit ID of the AWS account that may copy the image.",
+                        "The 12-digit ID of the AWS account that may copy the image. Changing it forces a \
+                         new resource.",
                     )
                     .requires_replace(),
                 ],

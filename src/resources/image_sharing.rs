@@ -345,9 +345,14 @@ impl Resource for ImageSharing {
                               made outside Terraform. Do not use it together with \
                               `workspaces_image_permission` for the same image.",
                 attributes: vec![
-                    Attribute::computed("id", Type::String, "The image ID."),
-                    Attribute::required(IMAGE_ID, Type::String, "ID of the WorkSpaces image to share (`wsi-...`).")
-                        .requires_replace(),
+                    Attribute::computed("id", Type::String, "The image ID, as `image_id`."),
+                    Attribute::required(
+                        IMAGE_ID,
+                        Type::String,
+                        "ID of the WorkSpaces image to share (`wsi-...`), in the provider's Region. \
+                         Changing it forces a new resource.",
+                    )
+                    .requires_replace(),
                     Attribute::required(
                         ACCOUNTS,
                         Type::Set(Box::new(Type::String)),
