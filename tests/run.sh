@@ -17,6 +17,9 @@ export TF_CLI_CONFIG_FILE=$repo/target/tools/empty.tfrc
 : > "$TF_CLI_CONFIG_FILE"
 echo "Terraform versions the end-to-end tests run:"
 echo "  $(first_line "$TFWS_TERRAFORM_1_0_3" version) ($TFWS_TERRAFORM_1_0_3)"
+for tfws_old in "$TFWS_TERRAFORM_0_15" "$TFWS_TERRAFORM_0_12"; do
+  echo "  $(first_line "$tfws_old" version 2>/dev/null) ($tfws_old)"
+done
 if command -v terraform >/dev/null; then
   echo "  $(first_line terraform version) ($(command -v terraform))"
 else
