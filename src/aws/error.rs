@@ -61,9 +61,14 @@ pub enum Transport {
     Other(String),
     /// Terraform stopped the provider (Ctrl-C) first. `maybe_done` says
     /// whether a write had gone out, so whether AWS may have made it.
-    Stopped { maybe_done: bool },
+    Stopped {
+        maybe_done: bool,
+    },
     /// The operation's time (the resource's `timeouts`) ran out first.
-    OutOfTime { budget: Duration, maybe_done: bool },
+    OutOfTime {
+        budget: Duration,
+        maybe_done: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -369,8 +374,7 @@ impl AwsError {
         if let Some(
             Transport::Stopped { maybe_done: false }
             | Transport::OutOfTime {
-                maybe_done: false,
-                ..
+                maybe_done: false, ..
             },
         ) = self.transport
         {

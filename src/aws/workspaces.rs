@@ -172,7 +172,11 @@ impl Workspaces {
                 AwsError::stopped("WorkSpaces", operation, &tracker.calls(), write)
             }
             Cut::OutOfTime(budget) => {
-                tracing::debug!(operation, ?budget, "call ended: the operation's time ran out");
+                tracing::debug!(
+                    operation,
+                    ?budget,
+                    "call ended: the operation's time ran out"
+                );
                 AwsError::out_of_time("WorkSpaces", operation, &tracker.calls(), write, budget)
             }
         }
@@ -295,7 +299,11 @@ impl Workspaces {
         if allow {
             tracing::info!(image_id, account, "granted: the account may copy the image");
         } else {
-            tracing::info!(image_id, account, "revoked: the account may no longer copy the image");
+            tracing::info!(
+                image_id,
+                account,
+                "revoked: the account may no longer copy the image"
+            );
         }
         Ok(Change {
             image_id: image_id.to_string(),
@@ -429,12 +437,12 @@ impl Workspaces {
                 Err(why) => return Err(self.cut(OP, &tracker, why)),
             };
             let page = page.map_err(|e| {
-                    AwsError::from_sdk(
-                        "DescribeWorkspaceImagePermissions",
-                        e,
-                        &self.call_context(&tracker),
-                    )
-                });
+                AwsError::from_sdk(
+                    "DescribeWorkspaceImagePermissions",
+                    e,
+                    &self.call_context(&tracker),
+                )
+            });
             let page = match page {
                 Ok(p) => p,
                 Err(e) if e.is_code(NOT_FOUND) => return Ok(None),

@@ -139,7 +139,9 @@ impl WorkspacesProvider {
     /// StopProvider: Terraform was interrupted. Calls and waits in flight
     /// end with a diagnostic; what they already changed stays in state.
     pub fn stop(&self) {
-        tracing::info!("Terraform asked the provider to stop; ending AWS calls and waits in flight");
+        tracing::info!(
+            "Terraform asked the provider to stop; ending AWS calls and waits in flight"
+        );
         self.stop.stop();
     }
 
