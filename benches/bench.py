@@ -32,6 +32,7 @@ import urllib.request
 import boto3
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no benches/__pycache__ in the work tree
 sys.path.insert(0, HERE)
 import startup  # noqa: E402
 
