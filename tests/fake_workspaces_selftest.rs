@@ -577,7 +577,7 @@ fn sts_get_caller_identity_in_the_query_protocol() {
     assert_eq!(fake.calls("GetCallerIdentity"), 1);
     assert_eq!(fake.workspaces_calls(), 0);
 
-    let body = "Action=AssumeRole&Version=2011-06-15";
+    let body = "Action=GetFederationToken&Version=2011-06-15";
     let (status, _, text) = exchange(
         &mut s,
         &format!(
