@@ -356,6 +356,11 @@ impl WorkspacesProvider {
                 )
                 .into());
             }
+            let raw = DynamicValue {
+                msgpack: Vec::new(),
+                json: raw_json.to_vec(),
+            };
+            super::capture::record(&raw, &ty, "stored state");
             let v = super::upgrade::stored_state(type_name, &schema, raw_json)?;
             Self::encode(&v, &ty)
         };
