@@ -542,9 +542,8 @@ async fn a_create_that_cannot_read_the_sharing_leaves_no_resource() {
 use common::transport_faults;
 use std::time::Duration;
 
-/// A client for `url` with `attempts` attempts and a 1 s attempt
-/// time-out, so failures that retry or wait end quickly.
-fn quick_client(url: &str, attempts: u32) -> Workspaces {
+/// A client for `url` making `attempts` attempts of at most `attempt` each.
+fn sdk_client(url: &str, attempts: u32, attempt: Duration) -> Workspaces {
     use aws_sdk_workspaces::config::retry::RetryConfig;
     use aws_sdk_workspaces::config::timeout::TimeoutConfig;
     use aws_sdk_workspaces::config::{BehaviorVersion, Credentials, Region};
@@ -557,11 +556,17 @@ fn quick_client(url: &str, attempts: u32) -> Workspaces {
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))
-                .operation_attempt_timeout(Duration::from_secs(1))
+                .operation_attempt_timeout(attempt)
                 .build(),
         )
         .build();
     Workspaces::new(aws_sdk_workspaces::Client::from_conf(conf))
+}
+
+/// A client for `url` with `attempts` attempts and a 1 s attempt
+/// time-out, so failures that retry or wait end quickly.
+fn quick_client(url: &str, attempts: u32) -> Workspaces {
+    sdk_client(url, attempts, Duration::from_secs(1))
 }
 
 /// Creates a permission through `aws` and returns the one diagnostic's
@@ -790,22 +795,7 @@ async fn a_sharing_read_that_fails_says_nothing_was_created() {
 /// A client as Terraform's provider builds it: 26 attempts of up to 60 s
 /// each, so only the operation's own bound can end a stall quickly.
 fn patient_client(url: &str) -> Workspaces {
-    use aws_sdk_workspaces::config::retry::RetryConfig;
-    use aws_sdk_workspaces::config::timeout::TimeoutConfig;
-    use aws_sdk_workspaces::config::{BehaviorVersion, Credentials, Region};
-    let conf = aws_sdk_workspaces::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
-        .endpoint_url(url)
-        .retry_config(RetryConfig::standard().with_max_attempts(26))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_attempt_timeout(Duration::from_secs(60))
-                .build(),
-        )
-        .build();
-    Workspaces::new(aws_sdk_workspaces::Client::from_conf(conf))
+    sdk_client(url, 26, Duration::from_secs(60))
 }
 
 #[tokio::test]

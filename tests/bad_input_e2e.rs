@@ -240,10 +240,6 @@ fn cases(fake: &FakeWorkspaces) -> Vec<Case> {
     cases
 }
 
-fn flat(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn header() -> String {
     format!(
         "terraform {{\n  required_providers {{\n    workspaces = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\n"
@@ -259,7 +255,7 @@ fn plan(wd: &Workdir, body: &str) -> (i32, String) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    (out.status.code().unwrap_or(-1), flat(&text))
+    (out.status.code().unwrap_or(-1), common::flat(&text))
 }
 
 #[test]
@@ -286,7 +282,7 @@ fn malformed_configurations_fail_the_plan_with_no_aws_call() {
         let missing: Vec<_> = case
             .expect
             .iter()
-            .filter(|e| !text.contains(&flat(e)))
+            .filter(|e| !text.contains(&common::flat(e)))
             .collect();
         if code != 1 || calls != 0 || !missing.is_empty() {
             failures.push(format!(
@@ -428,7 +424,7 @@ fn old_or_damaged_state_is_upgraded_or_refused_clearly() {
         std::fs::write(wd.dir.path().join("terraform.tfstate"), &saved).expect("restore");
         edit_state(&wd, |i| edit(i));
         let (code, text) = wd.plan_exit_code();
-        let text = flat(&text);
+        let text = common::flat(&text);
         assert_eq!(code, 1, "{what}: {text}");
         assert!(
             text.contains("Stored state cannot be read"),
@@ -441,7 +437,7 @@ fn old_or_damaged_state_is_upgraded_or_refused_clearly() {
     std::fs::write(wd.dir.path().join("terraform.tfstate"), &saved).expect("restore");
     edit_state(&wd, |i| i["schema_version"] = serde_json::json!(7));
     let (code, text) = wd.plan_exit_code();
-    let text = flat(&text);
+    let text = common::flat(&text);
     assert_eq!(code, 1, "{text}");
     // Terraform itself stops here (our own check backs it up for clients
     // that do not); either way the message says to upgrade.

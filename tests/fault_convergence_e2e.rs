@@ -96,12 +96,6 @@ fn run(wd: &Workdir, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// Terraform wraps diagnostics to the terminal's width: one space for
-/// every run of white space, so a phrase can be looked for whole.
-fn flat(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 const APPLY: &[&str] = &["apply", "-no-color", "-input=false", "-auto-approve"];
 const DESTROY: &[&str] = &["destroy", "-no-color", "-input=false", "-auto-approve"];
 
@@ -486,7 +480,7 @@ fn under_heavy_throttling_a_failed_apply_records_exactly_what_aws_holds_and_a_re
         "with 1 grant in 8 failing, 100 grants cannot all succeed:\n{text}"
     );
     // Clear errors: what failed, which operation, why.
-    let said = flat(&text);
+    let said = common::flat(&text);
     assert!(
         said.contains("Error: creating WorkSpaces Image Permission (")
             && said.contains("operation error WorkSpaces: UpdateWorkspaceImagePermission")
@@ -616,7 +610,7 @@ fn a_stalled_response_is_retried_after_the_attempt_timeout_and_never_hangs_a_run
         "a grant that never gets an answer cannot succeed:\n{text}"
     );
     assert!(wall < Duration::from_secs(60), "took {wall:?}");
-    let said = flat(&text);
+    let said = common::flat(&text);
     assert!(
         said.contains("Error: creating WorkSpaces Image Permission (")
             && said.contains("operation error WorkSpaces: UpdateWorkspaceImagePermission")

@@ -133,11 +133,6 @@ fn apply_until_waiting(wd: &Workdir, fake: &FakeWorkspaces, writes: u64) -> Chil
     child
 }
 
-/// Terraform wraps diagnostics at 78 columns: compare words, not lines.
-fn flat(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn state_list(wd: &Workdir) -> Vec<String> {
     wd.ok(&["state", "list"])
         .lines()
@@ -155,7 +150,7 @@ fn ctrl_c_ends_the_wait_at_once_and_keeps_the_grant_in_state() {
     let interrupted = Instant::now();
     signal("INT", &pgid);
     let (code, text) = output_of(child);
-    let text = flat(&text);
+    let text = common::flat(&text);
     let took = interrupted.elapsed();
     eprintln!("interrupt to exit: {took:?}");
     assert_ne!(
@@ -254,7 +249,7 @@ fn a_panic_in_the_provider_is_an_error_diagnostic_and_loses_no_state() {
 
     wd.set_env("TF_WORKSPACES_TEST_PANIC", "PlanResourceChange");
     let (code, text) = wd.plan_exit_code();
-    let text = flat(&text);
+    let text = common::flat(&text);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("Provider bug: internal error"), "{text}");
     assert!(
@@ -273,7 +268,7 @@ fn a_panic_in_the_provider_is_an_error_diagnostic_and_loses_no_state() {
     // A panic while refreshing keeps the resource in state.
     wd.set_env("TF_WORKSPACES_TEST_PANIC", "ReadResource");
     let (code, text) = wd.plan_exit_code();
-    let text = flat(&text);
+    let text = common::flat(&text);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("test-only panic in ReadResource"), "{text}");
     assert_eq!(state_list(&wd), vec!["workspaces_image_permission.one"]);
@@ -281,7 +276,7 @@ fn a_panic_in_the_provider_is_an_error_diagnostic_and_loses_no_state() {
     // And while destroying: nothing is revoked, the resource stays.
     wd.set_env("TF_WORKSPACES_TEST_PANIC", "ApplyResourceChange");
     let out = wd.run(&["destroy", "-no-color", "-input=false", "-auto-approve"]);
-    let text = flat(&String::from_utf8_lossy(&out.stderr));
+    let text = common::flat(&String::from_utf8_lossy(&out.stderr));
     assert!(!out.status.success());
     assert!(
         text.contains("test-only panic in ApplyResourceChange"),

@@ -221,6 +221,13 @@ impl Drop for Moto {
     }
 }
 
+/// Terraform wraps diagnostics at the terminal's width (78 columns when
+/// not a terminal): one space for every run of white space, so a phrase
+/// can be looked for whole.
+pub fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
