@@ -29,7 +29,7 @@ pub enum Format {
     Text,
 }
 
-/// The level filter named by the environment, as an EnvFilter directive.
+/// The level named by the environment, as a level filter's name.
 pub fn level_from(env: impl Fn(&str) -> Option<String>) -> &'static str {
     let Some(value) = LEVEL_ENV
         .iter()
@@ -50,19 +50,32 @@ pub fn level_from(env: impl Fn(&str) -> Option<String>) -> &'static str {
 }
 
 pub fn init(format: Format) {
-    let level = level_from(|k| std::env::var(k).ok());
-    let filter =
-        tracing_subscriber::EnvFilter::new(format!("{level},h2=warn,hyper=warn,rustls=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let level: LevelFilter = level_from(|k| std::env::var(k).ok())
+        .parse()
+        .unwrap_or(LevelFilter::WARN);
+    // Plain target prefixes, not EnvFilter: that one compiles regular
+    // expressions at every start, and start-up is paid on every command.
+    let filter = ["h2", "hyper", "rustls"]
+        .into_iter()
+        .fold(Targets::new().with_default(level), |f, target| {
+            f.with_target(target, LevelFilter::WARN.min(level))
+        });
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(false)
         // Once Terraform is gone stderr is a broken pipe; the default would
         // report that with eprintln!, which panics there.
         .log_internal_errors(false);
+    let registry = tracing_subscriber::registry();
     let _ = match format {
-        Format::Json => builder.event_format(HclogJson).try_init(),
-        Format::Text => builder.with_target(false).try_init(),
+        Format::Json => registry
+            .with(layer.event_format(HclogJson).with_filter(filter))
+            .try_init(),
+        Format::Text => registry
+            .with(layer.with_target(false).with_filter(filter))
+            .try_init(),
     };
 }
 

@@ -12,6 +12,12 @@
 //! started at generation `g` reflects every write numbered `g` or lower,
 //! so a caller that must see its own write asks for `min_gen` = its write's
 //! number, and any later fetch, shared with other writers' waiters, will do.
+//!
+//! A question about one member of a key's value (is account A listed for
+//! this image?) needs only the writes to that member: [`Coalescer::fresh_for`]
+//! asks for a fetch started after the last write to it, so a destroy of many
+//! per-account permissions checks each against one shared walk instead of a
+//! walk after every other account's revoke.
 
 use super::AwsError;
 use std::collections::HashMap;
@@ -35,11 +41,15 @@ struct Fetched<T> {
     result: Result<T, AwsError>,
 }
 
-/// Completed writes to one key: how many, and when the last one ended.
+/// Writes to one key: how many completed, when the last one ended, the
+/// generation of the last one to each member, and how many operations
+/// that write it are under way.
 #[derive(Default)]
 struct Writes {
     generation: u64,
     last: Option<Instant>,
+    by_member: HashMap<String, u64>,
+    busy: usize,
 }
 
 struct Slot<T> {
@@ -83,14 +93,26 @@ impl<T: Clone> Coalescer<T> {
         Self::writes(slot).generation
     }
 
-    /// Records a completed write to `key`; returns its generation, which a
-    /// caller passes as `min_gen` to see the write's effect.
-    pub fn wrote(&self, key: &str) -> u64 {
+    /// Marks an operation that writes `key` and waits for its writes to
+    /// show (a create, a delete) as under way until the returned guard is
+    /// dropped, so that [`Coalescer::quiesce`] knows whether anyone else's
+    /// writes could share its wait.
+    pub fn busy(&self, key: &str) -> Busy<T> {
+        let slot = self.slot(key);
+        Self::writes(&slot).busy += 1;
+        Busy { slot }
+    }
+
+    /// Records a completed write to `member` of `key`; returns its
+    /// generation, which a caller passes as `min_gen` to see its effect.
+    pub fn wrote(&self, key: &str, member: &str) -> u64 {
         let slot = self.slot(key);
         let mut w = Self::writes(&slot);
         w.generation += 1;
         w.last = Some(Instant::now());
-        w.generation
+        let generation = w.generation;
+        w.by_member.insert(member.to_string(), generation);
+        generation
     }
 
     /// Waits until no write to `key` has completed for `quiet` (or for as
@@ -98,9 +120,14 @@ impl<T: Clone> Coalescer<T> {
     /// more than the fetch it may save), or until `limit` has passed.
     /// Terraform runs up to ten creates at once, each waiting for its grant
     /// to show; letting a burst of writes finish first means one walk
-    /// confirms the whole burst instead of one walk per write.
+    /// confirms the whole burst instead of one walk per write. When no
+    /// other operation on `key` is under way (one create at a time, or one
+    /// resource's own batch, already written) there is nothing to wait for.
     pub async fn quiesce(&self, key: &str, quiet: Duration, limit: Duration) {
         let slot = self.slot(key);
+        if Self::writes(&slot).busy <= 1 {
+            return;
+        }
         let until = Instant::now() + limit;
         let last_fetch = {
             let last = slot.last.lock().await;
@@ -127,6 +154,23 @@ impl<T: Clone> Coalescer<T> {
         let now = Instant::now();
         Freshness {
             min_gen: Self::generation(&self.slot(key)),
+            not_before: now.checked_sub(self.window).unwrap_or(now),
+        }
+    }
+
+    /// What a read about `member` of `key` alone accepts: every completed
+    /// write to that member, and a result at most one window old. Writes to
+    /// other members do not make a result stale for this question.
+    pub fn fresh_for(&self, key: &str, member: &str) -> Freshness {
+        let now = Instant::now();
+        let slot = self.slot(key);
+        let min_gen = Self::writes(&slot)
+            .by_member
+            .get(member)
+            .copied()
+            .unwrap_or(0);
+        Freshness {
+            min_gen,
             not_before: now.checked_sub(self.window).unwrap_or(now),
         }
     }
@@ -168,6 +212,18 @@ impl<T: Clone> Coalescer<T> {
             result: result.clone(),
         });
         result
+    }
+}
+
+/// An operation under way; see [`Coalescer::busy`].
+pub struct Busy<T> {
+    slot: Arc<Slot<T>>,
+}
+
+impl<T> Drop for Busy<T> {
+    fn drop(&mut self) {
+        let mut w = self.slot.writes.lock().unwrap_or_else(|p| p.into_inner());
+        w.busy -= 1;
     }
 }
 
@@ -213,7 +269,7 @@ mod tests {
         let c = Coalescer::new(Duration::from_secs(10));
         let n = AtomicUsize::new(0);
         c.get("k", c.fresh("k"), || counting(&n)).await.unwrap();
-        let g = c.wrote("k");
+        let g = c.wrote("k", "m");
         // An ordinary read after the write no longer takes the old result.
         assert_eq!(c.get("k", c.fresh("k"), || counting(&n)).await.unwrap(), 2);
         // The writer's own wait accepts that later fetch without another.
@@ -228,12 +284,14 @@ mod tests {
     #[tokio::test]
     async fn quiesce_waits_for_a_pause_in_writes_but_not_past_its_limit() {
         let c: Coalescer<usize> = Coalescer::new(Duration::from_secs(10));
+        let _me = c.busy("k");
+        let _other = c.busy("k");
         // No write yet: nothing to wait for.
         let t = Instant::now();
         c.quiesce("k", Duration::from_millis(200), Duration::from_secs(5))
             .await;
         assert!(t.elapsed() < Duration::from_millis(100));
-        c.wrote("k");
+        c.wrote("k", "a");
         let t = Instant::now();
         c.quiesce("k", Duration::from_millis(100), Duration::from_secs(5))
             .await;
@@ -242,7 +300,7 @@ mod tests {
             "{:?}",
             t.elapsed()
         );
-        c.wrote("k");
+        c.wrote("k", "b");
         let t = Instant::now();
         c.quiesce("k", Duration::from_secs(5), Duration::from_millis(50))
             .await;
@@ -253,11 +311,64 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn quiesce_does_not_wait_when_no_one_else_is_busy_with_the_key() {
+        let c: Coalescer<usize> = Coalescer::new(Duration::from_secs(10));
+        let me = c.busy("k");
+        let elsewhere = c.busy("other");
+        c.wrote("k", "a");
+        let t = Instant::now();
+        c.quiesce("k", Duration::from_secs(5), Duration::from_secs(5))
+            .await;
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            t.elapsed()
+        );
+        // Once another operation on the key is under way, it waits again.
+        let other = c.busy("k");
+        c.wrote("k", "b");
+        let t = Instant::now();
+        c.quiesce("k", Duration::from_millis(100), Duration::from_secs(5))
+            .await;
+        assert!(
+            t.elapsed() >= Duration::from_millis(90),
+            "{:?}",
+            t.elapsed()
+        );
+        drop((me, other, elsewhere));
+    }
+
+    #[tokio::test]
+    async fn a_read_about_one_member_ignores_writes_to_others() {
+        let c = Coalescer::new(Duration::from_secs(10));
+        let n = AtomicUsize::new(0);
+        c.get("k", c.fresh("k"), || counting(&n)).await.unwrap();
+        c.wrote("k", "b");
+        // About member a: the earlier fetch still answers.
+        assert_eq!(
+            c.get("k", c.fresh_for("k", "a"), || counting(&n))
+                .await
+                .unwrap(),
+            1
+        );
+        // About member b, or the whole value: a fetch after b's write.
+        assert_eq!(
+            c.get("k", c.fresh_for("k", "b"), || counting(&n))
+                .await
+                .unwrap(),
+            2
+        );
+        c.wrote("k", "c");
+        assert_eq!(c.get("k", c.fresh("k"), || counting(&n)).await.unwrap(), 3);
+        assert_eq!(n.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
     async fn keys_are_independent() {
         let c = Coalescer::new(Duration::from_secs(10));
         let n = AtomicUsize::new(0);
         c.get("a", c.fresh("a"), || counting(&n)).await.unwrap();
-        c.wrote("a");
+        c.wrote("a", "m");
         c.get("b", c.fresh("b"), || counting(&n)).await.unwrap();
         c.get("b", c.fresh("b"), || counting(&n)).await.unwrap();
         assert_eq!(n.load(Ordering::SeqCst), 2);

@@ -48,12 +48,15 @@ const POLL_MAX: Duration = Duration::from_secs(5);
 
 /// Before its first poll, a wait lets a burst of writes to the image finish
 /// (no write for `QUIET`, for at most `QUIET_LIMIT`), so one walk confirms
-/// them all.
+/// them all; only while other operations on the image are under way.
 const QUIET: Duration = Duration::from_millis(40);
 const QUIET_LIMIT: Duration = Duration::from_millis(400);
 
 /// The accounts an image is shared with; `None` when the image is gone.
 pub type Sharing = Option<Arc<BTreeSet<String>>>;
+
+/// See [`Workspaces::busy`].
+pub type Busy = super::coalesce::Busy<Sharing>;
 
 /// A grant or revoke that AWS accepted, to wait on with [`Workspaces::settle`].
 #[derive(Debug, Clone)]
@@ -253,6 +256,13 @@ impl Workspaces {
             }))
     }
 
+    /// Marks an operation that will write the image's sharing and wait for
+    /// it to show, until the guard is dropped: [`Workspaces::settle`] waits
+    /// for a pause in writes only while others like it are under way.
+    pub fn busy(&self, image_id: &str) -> Busy {
+        self.reads.sharing.busy(image_id)
+    }
+
     /// Lets `account` copy the image (UpdateWorkspaceImagePermission with
     /// AllowCopyImage=true).
     pub async fn grant(&self, image_id: &str, account: &str) -> Result<Change, AwsError> {
@@ -284,7 +294,7 @@ impl Workspaces {
         let out = self.bounded(call).await;
         // Even a failed write may have happened (a time-out, a 5xx, a stop
         // mid-call): either way, what was read of this image is stale now.
-        let generation = self.reads.sharing.wrote(image_id);
+        let generation = self.reads.sharing.wrote(image_id, account);
         let out = match out {
             Ok(out) => out,
             Err(why) => return Err(self.cut(OP, &tracker, why)),
@@ -318,6 +328,14 @@ impl Workspaces {
     pub async fn sharing(&self, image_id: &str) -> Result<Sharing, AwsError> {
         let sharing = &self.reads.sharing;
         self.sharing_as_of(image_id, sharing.fresh(image_id)).await
+    }
+
+    /// [`Workspaces::sharing`] for a question about `account` alone: a read
+    /// that began after this process's last write to that account serves,
+    /// whatever was written to other accounts since.
+    pub async fn sharing_for(&self, image_id: &str, account: &str) -> Result<Sharing, AwsError> {
+        let want = self.reads.sharing.fresh_for(image_id, account);
+        self.sharing_as_of(image_id, want).await
     }
 
     async fn sharing_as_of(&self, image_id: &str, want: Freshness) -> Result<Sharing, AwsError> {

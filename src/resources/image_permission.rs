@@ -192,6 +192,7 @@ impl Resource for ImagePermission {
         let Some(key) = Key::from_value(planned) else {
             return StateResult::failed(None, unknown_key("creating"));
         };
+        let _busy = aws.busy(&key.image_id);
         let mut diags = key.check();
         if diags.has_errors() {
             return StateResult {
@@ -226,7 +227,7 @@ impl Resource for ImagePermission {
                 // not left behind unrecorded. The next refresh drops it if
                 // it never happened.
                 let granted = e.outcome_unknown()
-                    && match aws.sharing(&key.image_id).await {
+                    && match aws.sharing_for(&key.image_id, &key.account_id).await {
                         Ok(Some(accounts)) => accounts.contains(&key.account_id),
                         Ok(None) => false,
                         Err(_) => true,
@@ -260,7 +261,7 @@ impl Resource for ImagePermission {
         let Some(key) = Key::from_value(current) else {
             return StateResult::failed(Some(current.clone()), unknown_key("reading"));
         };
-        match aws.sharing(&key.image_id).await {
+        match aws.sharing_for(&key.image_id, &key.account_id).await {
             Ok(Some(accounts)) if accounts.contains(&key.account_id) => {
                 StateResult::ok(key.state(current))
             }
@@ -282,7 +283,8 @@ impl Resource for ImagePermission {
         let Some(key) = Key::from_value(prior) else {
             return unknown_key("deleting").into();
         };
-        match aws.sharing(&key.image_id).await {
+        let _busy = aws.busy(&key.image_id);
+        match aws.sharing_for(&key.image_id, &key.account_id).await {
             Ok(Some(accounts)) if accounts.contains(&key.account_id) => {}
             // Already revoked, or the image is gone: nothing left to do.
             Ok(_) => return Diagnostics::new(),

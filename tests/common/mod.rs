@@ -32,11 +32,45 @@ pub struct Tools {
     pub terraform_0_12: PathBuf,
 }
 
-/// Installs (or finds, cached under target/tools) moto and Terraform 1.0.3
-/// with the project's own script, once per test binary.
+const TOOL_KEYS: [&str; 5] = [
+    "TFWS_MOTO_SERVER",
+    "TFWS_PYTHON",
+    "TFWS_TERRAFORM_1_0_3",
+    "TFWS_TERRAFORM_0_15",
+    "TFWS_TERRAFORM_0_12",
+];
+
+impl Tools {
+    fn from_lookup(get: impl Fn(&str) -> PathBuf) -> Tools {
+        Tools {
+            moto_server: get(TOOL_KEYS[0]),
+            python: get(TOOL_KEYS[1]),
+            terraform_1_0_3: get(TOOL_KEYS[2]),
+            terraform_0_15: get(TOOL_KEYS[3]),
+            terraform_0_12: get(TOOL_KEYS[4]),
+        }
+    }
+
+    /// The paths tests/run.sh exported after installing and checking the
+    /// tools (tests/support/env.sh), if it did and they are all there.
+    fn from_env() -> Option<Tools> {
+        let path = |key: &str| std::env::var_os(key).map(PathBuf::from);
+        let all_there = TOOL_KEYS
+            .iter()
+            .all(|key| path(key).is_some_and(|p| p.is_file()));
+        all_there.then(|| Tools::from_lookup(|key| path(key).expect("checked above")))
+    }
+}
+
+/// Moto and the Terraform builds: the paths tests/run.sh exported, or else
+/// installed (or found, cached under target/tools) by the project's own
+/// script, once per test binary.
 pub fn tools() -> &'static Tools {
     static TOOLS: OnceLock<Tools> = OnceLock::new();
     TOOLS.get_or_init(|| {
+        if let Some(tools) = Tools::from_env() {
+            return tools;
+        }
         let out = Command::new("bash")
             .arg(repo().join("tests/tools.sh"))
             .stderr(Stdio::inherit())
@@ -53,13 +87,7 @@ pub fn tools() -> &'static Tools {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| panic!("tests/tools.sh printed no {key}"))
         };
-        Tools {
-            moto_server: get("TFWS_MOTO_SERVER"),
-            python: get("TFWS_PYTHON"),
-            terraform_1_0_3: get("TFWS_TERRAFORM_1_0_3"),
-            terraform_0_15: get("TFWS_TERRAFORM_0_15"),
-            terraform_0_12: get("TFWS_TERRAFORM_0_12"),
-        }
+        Tools::from_lookup(get)
     })
 }
 
