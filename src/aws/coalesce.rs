@@ -50,7 +50,14 @@ struct Writes {
     last: Option<Instant>,
     by_member: HashMap<String, u64>,
     busy: usize,
+    /// When two or more operations on the key were last under way at once.
+    shared: Option<Instant>,
 }
+
+/// How long after operations on a key last overlapped a new one still
+/// expects company: Terraform starts its next wave of creates only as the
+/// last wave's end, so the first of them may be alone for a moment.
+const SHARED_MEMORY: Duration = Duration::from_secs(2);
 
 struct Slot<T> {
     writes: Mutex<Writes>,
@@ -99,7 +106,12 @@ impl<T: Clone> Coalescer<T> {
     /// writes could share its wait.
     pub fn busy(&self, key: &str) -> Busy<T> {
         let slot = self.slot(key);
-        Self::writes(&slot).busy += 1;
+        let mut w = Self::writes(&slot);
+        w.busy += 1;
+        if w.busy > 1 {
+            w.shared = Some(Instant::now());
+        }
+        drop(w);
         Busy { slot }
     }
 
@@ -121,11 +133,16 @@ impl<T: Clone> Coalescer<T> {
     /// Terraform runs up to ten creates at once, each waiting for its grant
     /// to show; letting a burst of writes finish first means one walk
     /// confirms the whole burst instead of one walk per write. When no
-    /// other operation on `key` is under way (one create at a time, or one
-    /// resource's own batch, already written) there is nothing to wait for.
+    /// other operation on `key` is under way or was lately (one create at a
+    /// time, or one resource's own batch, already written) there is nothing
+    /// to wait for.
     pub async fn quiesce(&self, key: &str, quiet: Duration, limit: Duration) {
         let slot = self.slot(key);
-        if Self::writes(&slot).busy <= 1 {
+        let alone = {
+            let w = Self::writes(&slot);
+            w.busy <= 1 && w.shared.is_none_or(|at| at.elapsed() > SHARED_MEMORY)
+        };
+        if alone {
             return;
         }
         let until = Instant::now() + limit;
@@ -311,7 +328,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn quiesce_does_not_wait_when_no_one_else_is_busy_with_the_key() {
+    async fn quiesce_does_not_wait_when_no_one_else_is_or_was_lately_busy_with_the_key() {
         let c: Coalescer<usize> = Coalescer::new(Duration::from_secs(10));
         let me = c.busy("k");
         let elsewhere = c.busy("other");
@@ -335,7 +352,18 @@ mod tests {
             "{:?}",
             t.elapsed()
         );
-        drop((me, other, elsewhere));
+        // Alone again, but just after company: the next may be arriving.
+        drop(other);
+        c.wrote("k", "c");
+        let t = Instant::now();
+        c.quiesce("k", Duration::from_millis(100), Duration::from_secs(5))
+            .await;
+        assert!(
+            t.elapsed() >= Duration::from_millis(90),
+            "{:?}",
+            t.elapsed()
+        );
+        drop((me, elsewhere));
     }
 
     #[tokio::test]
