@@ -1,9 +1,7 @@
 //! AWS failures moto cannot produce, through the real SDK and the real
 //! resource code, against a loopback HTTP server of our own.
 
-mod common;
-
-use common::loopback_http::{LoopbackAws, Scripted};
+use crate::common::loopback_http::{LoopbackAws, Scripted};
 use tfws::aws::{connect, ClientSettings, Workspaces};
 use tfws::resources::image_permission::ImagePermission;
 use tfws::resources::{Context, Resource};
@@ -539,7 +537,7 @@ async fn a_create_that_cannot_read_the_sharing_leaves_no_resource() {
 // Transport and credential failures: one readable line each, naming the
 // operation, the URL called, what happened and the attempts made.
 
-use common::transport_faults;
+use crate::common::transport_faults;
 use std::time::Duration;
 
 /// A client for `url` making `attempts` attempts of at most `attempt` each.

@@ -3,10 +3,10 @@
 //! attribute, and must not make a single AWS call (the fake endpoint counts
 //! every request, STS included).
 
-mod common;
+use crate::common;
 
-use common::fake_workspaces::{FakeWorkspaces, ACCOUNT};
-use common::{Workdir, SOURCE};
+use crate::common::fake_workspaces::{FakeWorkspaces, ACCOUNT};
+use crate::common::{Workdir, SOURCE};
 use std::time::Instant;
 
 const IMAGE: &str = "wsi-0123456789";

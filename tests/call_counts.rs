@@ -18,18 +18,18 @@
 //! - the authoritative `workspaces_image_sharing` applies N accounts with N
 //!   updates and a few walks: at most 3 * ceil(N/25) + 2 describes in all.
 //!
-//! Each test prints its figures to stderr (`cargo test --test call_counts
-//! -- --nocapture`) before asserting, so the numbers show even when the
+//! Each test prints its figures to stderr (`cargo test --test e2e
+//! call_counts:: -- --nocapture`) before asserting, so the numbers show even when the
 //! targets are missed. The tests run one at a time so their timings are
 //! comparable on a small machine.
 
-mod common;
+use crate::common;
 
-use common::fake_workspaces::{
+use crate::common::fake_workspaces::{
     FakeWorkspaces, ACCOUNT, DESCRIBE_IMAGES, DESCRIBE_PERMISSIONS, GET_CALLER_IDENTITY,
     UPDATE_PERMISSION,
 };
-use common::{config, Workdir};
+use crate::common::{config, Workdir};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 

@@ -3,10 +3,10 @@
 //! and the Terraform on PATH, over both protocol 5 and 6; and its AWS error
 //! reporting through the real SDK against a loopback server of our own.
 
-mod common;
+use crate::common;
 
-use common::loopback_http::{LoopbackAws, Scripted};
-use common::{config, Moto, Terraform, Workdir};
+use crate::common::loopback_http::{LoopbackAws, Scripted};
+use crate::common::{config, Moto, Terraform, Workdir};
 use serde_json::Value as Json;
 use tfws::datasources::image_permissions::ImagePermissions;
 use tfws::datasources::DataSource;

@@ -2,9 +2,9 @@
 //! TF_REATTACH_PROVIDERS value, real Terraform runs against it through that
 //! variable (twice: it outlives a run), and Ctrl-C ends it.
 
-mod common;
+use crate::common;
 
-use common::{Moto, Workdir};
+use crate::common::{Moto, Workdir};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -42,9 +42,9 @@
 //! `the_checker_finds_each_kind_of_disagreement` runs the checks on a small
 //! made-up schema and page, so each rule is seen to fail when it should.
 
-mod common;
+use crate::common;
 
-use common::Workdir;
+use crate::common::Workdir;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -17,9 +17,9 @@
 //! `every_example_directory_is_run_here` fails when a directory is added to
 //! `examples/` without a test here.
 
-mod common;
+use crate::common;
 
-use common::{Moto, Workdir};
+use crate::common::{Moto, Workdir};
 use serde_json::Value as Json;
 use std::path::Path;
 use std::process::Command;

@@ -2,10 +2,8 @@
 //! (and raw HTTP for what the SDK never sends), so tests built on it can
 //! trust its paging, consistency delay, counters and faults.
 
-mod common;
-
-use common::block_on;
-use common::fake_workspaces::{
+use crate::common::block_on;
+use crate::common::fake_workspaces::{
     FakeWorkspaces, RevokeNeverGranted, ACCOUNT, DESCRIBE_IMAGES, DESCRIBE_PERMISSIONS,
     UPDATE_PERMISSION,
 };

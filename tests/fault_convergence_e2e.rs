@@ -7,10 +7,12 @@
 //! (requests the SDK marked as attempt 2 or later), runs to converge and
 //! wall time.
 
-mod common;
+use crate::common;
 
-use common::fault_proxy::{Counts, FaultKind, FaultMix, FaultProxy, ProxyConfig, StallRule, Stats};
-use common::{Moto, Workdir, REGION, SOURCE};
+use crate::common::fault_proxy::{
+    Counts, FaultKind, FaultMix, FaultProxy, ProxyConfig, StallRule, Stats,
+};
+use crate::common::{Moto, Workdir, REGION, SOURCE};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 

@@ -3,9 +3,9 @@
 //! drift both ways, import, the account guards, validation, and the
 //! image owner refused. Results are checked through the WorkSpaces API.
 
-mod common;
+use crate::common;
 
-use common::{Moto, Workdir, REGION, SOURCE};
+use crate::common::{Moto, Workdir, REGION, SOURCE};
 
 const A: &str = "111122223333";
 const B: &str = "444455556666";

@@ -3,7 +3,7 @@
 //! depend on pipe timing, and that a failed install stops the demo and the
 //! test command at once with the installer's own message.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

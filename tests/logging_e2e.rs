@@ -3,9 +3,9 @@
 //! drift at WARN, every AWS call at DEBUG with what it was about, and the
 //! level set by TF_LOG_PROVIDER over TF_LOG.
 
-mod common;
+use crate::common;
 
-use common::{Moto, Workdir};
+use crate::common::{Moto, Workdir};
 
 const ACCOUNT: &str = "111122223333";
 /// How go-plugin names our lines in Terraform's log.

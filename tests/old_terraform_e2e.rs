@@ -10,9 +10,9 @@
 //! intact (the README's matrix records it), so only init, plan (with its
 //! refresh) and apply are tested there, and the grants are checked in moto.
 
-mod common;
+use crate::common;
 
-use common::{Moto, Workdir};
+use crate::common::{Moto, Workdir};
 
 const A: &str = "111122223333";
 const B: &str = "444455556666";

@@ -3,10 +3,10 @@
 //! and a bug (a panic) inside an RPC. Against the fake WorkSpaces endpoint,
 //! whose consistency delay holds an apply in its wait for as long as we like.
 
-mod common;
+use crate::common;
 
-use common::fake_workspaces::{FakeWorkspaces, ACCOUNT, UPDATE_PERMISSION};
-use common::{Workdir, SOURCE};
+use crate::common::fake_workspaces::{FakeWorkspaces, ACCOUNT, UPDATE_PERMISSION};
+use crate::common::{Workdir, SOURCE};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

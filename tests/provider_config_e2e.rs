@@ -4,10 +4,10 @@
 //! keys in the block, an assumed role, the STS credential check and the
 //! account guards, and argument errors shown at the attribute.
 
-mod common;
+use crate::common;
 
-use common::loopback_http::{LoopbackAws, Scripted};
-use common::{config_with_provider, Moto, Workdir};
+use crate::common::loopback_http::{LoopbackAws, Scripted};
+use crate::common::{config_with_provider, Moto, Workdir};
 
 const ACCOUNT: &str = "111122223333";
 /// The account moto gives any static keys.

@@ -14,9 +14,9 @@
 //! `scripts/release.sh --binary` packages the debug build (stripped, to
 //! keep the zip small): the release build itself is the demo's job.
 
-mod common;
+use crate::common;
 
-use common::{Moto, Workdir, SOURCE};
+use crate::common::{Moto, Workdir, SOURCE};
 use std::path::Path;
 use std::process::Command;
 

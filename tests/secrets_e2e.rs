@@ -4,12 +4,12 @@
 //! paths are where credentials most often leak. Neither the log nor the
 //! output may hold a secret, and the provider writes no file of its own.
 
-mod common;
+use crate::common;
 
-use common::fake_workspaces::{
+use crate::common::fake_workspaces::{
     FakeWorkspaces, ACCOUNT, ASSUMED_SECRET_ACCESS_KEY, ASSUMED_SESSION_TOKEN, UPDATE_PERMISSION,
 };
-use common::{Workdir, SOURCE};
+use crate::common::{Workdir, SOURCE};
 use std::path::{Path, PathBuf};
 
 const IMAGE: &str = "wsi-0123456789";

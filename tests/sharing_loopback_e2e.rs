@@ -4,10 +4,12 @@
 //! failures, and revokes of permissions already gone. Each result is
 //! checked against the endpoint's own state, not only Terraform's output.
 
-mod common;
+use crate::common;
 
-use common::fake_workspaces::{FakeWorkspaces, RevokeNeverGranted, ACCOUNT, UPDATE_PERMISSION};
-use common::{Workdir, SOURCE};
+use crate::common::fake_workspaces::{
+    FakeWorkspaces, RevokeNeverGranted, ACCOUNT, UPDATE_PERMISSION,
+};
+use crate::common::{Workdir, SOURCE};
 
 const IMAGE: &str = "wsi-0123456789";
 const A: &str = "111122223333";

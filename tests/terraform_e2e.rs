@@ -2,9 +2,9 @@
 //! `workspaces_image_permission` against a real moto WorkSpaces endpoint,
 //! on Terraform 1.0.3 and the Terraform on PATH, over both protocol 5 and 6.
 
-mod common;
+use crate::common;
 
-use common::{config, Moto, Terraform, Workdir};
+use crate::common::{config, Moto, Terraform, Workdir};
 
 const A: &str = "111122223333";
 const B: &str = "444455556666";

@@ -3,11 +3,11 @@
 //! what was called, what happened and what to check, with no Debug dump of
 //! the SDK's error types.
 
-mod common;
+use crate::common;
 
-use common::loopback_http::{LoopbackAws, Scripted};
-use common::transport_faults;
-use common::{config_with_provider, Workdir};
+use crate::common::loopback_http::{LoopbackAws, Scripted};
+use crate::common::transport_faults;
+use crate::common::{config_with_provider, Workdir};
 
 const IMAGE: &str = "wsi-123456789";
 const ACCOUNT: &str = "111122223333";

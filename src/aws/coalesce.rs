@@ -298,32 +298,36 @@ mod tests {
         assert_eq!(n.load(Ordering::SeqCst), 2);
     }
 
+    /// How long `quiesce` waited, with `quiet` and `limit` in milliseconds.
+    async fn waited(c: &Coalescer<usize>, quiet: u64, limit: u64) -> Duration {
+        let t = Instant::now();
+        c.quiesce(
+            "k",
+            Duration::from_millis(quiet),
+            Duration::from_millis(limit),
+        )
+        .await;
+        t.elapsed()
+    }
+
+    const NO_WAIT: Duration = Duration::from_millis(100);
+    const QUIET_WAIT: Duration = Duration::from_millis(90);
+
     #[tokio::test]
     async fn quiesce_waits_for_a_pause_in_writes_but_not_past_its_limit() {
         let c: Coalescer<usize> = Coalescer::new(Duration::from_secs(10));
         let _me = c.busy("k");
         let _other = c.busy("k");
         // No write yet: nothing to wait for.
-        let t = Instant::now();
-        c.quiesce("k", Duration::from_millis(200), Duration::from_secs(5))
-            .await;
-        assert!(t.elapsed() < Duration::from_millis(100));
+        assert!(waited(&c, 200, 5000).await < NO_WAIT);
         c.wrote("k", "a");
-        let t = Instant::now();
-        c.quiesce("k", Duration::from_millis(100), Duration::from_secs(5))
-            .await;
-        assert!(
-            t.elapsed() >= Duration::from_millis(90),
-            "{:?}",
-            t.elapsed()
-        );
+        let w = waited(&c, 100, 5000).await;
+        assert!(w >= QUIET_WAIT, "{w:?}");
         c.wrote("k", "b");
-        let t = Instant::now();
-        c.quiesce("k", Duration::from_secs(5), Duration::from_millis(50))
-            .await;
+        let w = waited(&c, 5000, 50).await;
         assert!(
-            t.elapsed() < Duration::from_secs(1),
-            "the limit bounds the wait"
+            w < Duration::from_secs(1),
+            "the limit bounds the wait: {w:?}"
         );
     }
 
@@ -333,36 +337,18 @@ mod tests {
         let me = c.busy("k");
         let elsewhere = c.busy("other");
         c.wrote("k", "a");
-        let t = Instant::now();
-        c.quiesce("k", Duration::from_secs(5), Duration::from_secs(5))
-            .await;
-        assert!(
-            t.elapsed() < Duration::from_millis(100),
-            "{:?}",
-            t.elapsed()
-        );
+        let w = waited(&c, 5000, 5000).await;
+        assert!(w < NO_WAIT, "{w:?}");
         // Once another operation on the key is under way, it waits again.
         let other = c.busy("k");
         c.wrote("k", "b");
-        let t = Instant::now();
-        c.quiesce("k", Duration::from_millis(100), Duration::from_secs(5))
-            .await;
-        assert!(
-            t.elapsed() >= Duration::from_millis(90),
-            "{:?}",
-            t.elapsed()
-        );
+        let w = waited(&c, 100, 5000).await;
+        assert!(w >= QUIET_WAIT, "{w:?}");
         // Alone again, but just after company: the next may be arriving.
         drop(other);
         c.wrote("k", "c");
-        let t = Instant::now();
-        c.quiesce("k", Duration::from_millis(100), Duration::from_secs(5))
-            .await;
-        assert!(
-            t.elapsed() >= Duration::from_millis(90),
-            "{:?}",
-            t.elapsed()
-        );
+        let w = waited(&c, 100, 5000).await;
+        assert!(w >= QUIET_WAIT, "{w:?}");
         drop((me, elsewhere));
     }
 
