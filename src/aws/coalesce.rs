@@ -66,6 +66,12 @@ struct Slot<T> {
     last: tokio::sync::Mutex<Option<Fetched<T>>>,
 }
 
+impl<T> Slot<T> {
+    fn writes(&self) -> std::sync::MutexGuard<'_, Writes> {
+        self.writes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 pub struct Coalescer<T> {
     window: Duration,
     slots: Mutex<HashMap<String, Arc<Slot<T>>>>,
@@ -92,12 +98,8 @@ impl<T: Clone> Coalescer<T> {
             .clone()
     }
 
-    fn writes(slot: &Slot<T>) -> std::sync::MutexGuard<'_, Writes> {
-        slot.writes.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     fn generation(slot: &Slot<T>) -> u64 {
-        Self::writes(slot).generation
+        slot.writes().generation
     }
 
     /// Marks an operation that writes `key` and waits for its writes to
@@ -106,7 +108,7 @@ impl<T: Clone> Coalescer<T> {
     /// writes could share its wait.
     pub fn busy(&self, key: &str) -> Busy<T> {
         let slot = self.slot(key);
-        let mut w = Self::writes(&slot);
+        let mut w = slot.writes();
         w.busy += 1;
         if w.busy > 1 {
             w.shared = Some(Instant::now());
@@ -119,7 +121,7 @@ impl<T: Clone> Coalescer<T> {
     /// generation, which a caller passes as `min_gen` to see its effect.
     pub fn wrote(&self, key: &str, member: &str) -> u64 {
         let slot = self.slot(key);
-        let mut w = Self::writes(&slot);
+        let mut w = slot.writes();
         w.generation += 1;
         w.last = Some(Instant::now());
         let generation = w.generation;
@@ -139,7 +141,7 @@ impl<T: Clone> Coalescer<T> {
     pub async fn quiesce(&self, key: &str, quiet: Duration, limit: Duration) {
         let slot = self.slot(key);
         let alone = {
-            let w = Self::writes(&slot);
+            let w = slot.writes();
             w.busy <= 1 && w.shared.is_none_or(|at| at.elapsed() > SHARED_MEMORY)
         };
         if alone {
@@ -152,7 +154,7 @@ impl<T: Clone> Coalescer<T> {
         };
         let quiet = quiet.max(last_fetch.unwrap_or_default()).min(limit);
         loop {
-            let last = Self::writes(&slot).last;
+            let last = slot.writes().last;
             let now = Instant::now();
             let wake = match last {
                 Some(at) if at + quiet > now => (at + quiet).min(until),
@@ -168,24 +170,20 @@ impl<T: Clone> Coalescer<T> {
     /// What an ordinary read accepts: every completed write, and a result
     /// at most one window old.
     pub fn fresh(&self, key: &str) -> Freshness {
-        let now = Instant::now();
-        Freshness {
-            min_gen: Self::generation(&self.slot(key)),
-            not_before: now.checked_sub(self.window).unwrap_or(now),
-        }
+        self.within_window(Self::generation(&self.slot(key)))
     }
 
     /// What a read about `member` of `key` alone accepts: every completed
     /// write to that member, and a result at most one window old. Writes to
     /// other members do not make a result stale for this question.
     pub fn fresh_for(&self, key: &str, member: &str) -> Freshness {
+        let min_gen = self.slot(key).writes().by_member.get(member).copied();
+        self.within_window(min_gen.unwrap_or(0))
+    }
+
+    /// A result fetched after write `min_gen`, at most one window old.
+    fn within_window(&self, min_gen: u64) -> Freshness {
         let now = Instant::now();
-        let slot = self.slot(key);
-        let min_gen = Self::writes(&slot)
-            .by_member
-            .get(member)
-            .copied()
-            .unwrap_or(0);
         Freshness {
             min_gen,
             not_before: now.checked_sub(self.window).unwrap_or(now),
@@ -239,8 +237,7 @@ pub struct Busy<T> {
 
 impl<T> Drop for Busy<T> {
     fn drop(&mut self) {
-        let mut w = self.slot.writes.lock().unwrap_or_else(|p| p.into_inner());
-        w.busy -= 1;
+        self.slot.writes().busy -= 1;
     }
 }
 
