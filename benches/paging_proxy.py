@@ -14,14 +14,20 @@ protocol's Action) and served as JSON:
   POST /__bench/reset    zero the counts
 Everything else goes to moto.
 
+With TFWS_BENCH_TRACE set to a file name, each call appends a line
+"start end operation" (seconds since the epoch) to it: a timeline of
+where a Terraform run waits on the API.
+
 usage: paging_proxy.py UPSTREAM_URL PORT_FILE
   (listens on 127.0.0.1, an ephemeral port written to PORT_FILE)
 """
 import http.client
 import http.server
 import json
+import os
 import sys
 import threading
+import time
 import urllib.parse
 import uuid
 
@@ -37,6 +43,13 @@ class State:
         self.counts = {}
         self.pages = {}  # token -> (entries, offset)
         self.local = threading.local()
+        trace = os.environ.get("TFWS_BENCH_TRACE")
+        self.trace = open(trace, "a", buffering=1) if trace else None
+
+    def traced(self, start: float, op: str) -> None:
+        if self.trace:
+            with self.lock:
+                self.trace.write(f"{start:.6f} {time.time():.6f} {op}\n")
 
     def count(self, op: str) -> None:
         with self.lock:
@@ -121,13 +134,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.read_body()
         op = operation(self.headers, body)
         st = self.state
-        if not self.path.startswith("/moto-api"):
+        counted = not self.path.startswith("/moto-api")
+        if counted:
             st.count(op)
+        start = time.time()
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
         if op == "DescribeWorkspaceImagePermissions":
-            return self.paged(body, headers)
-        status, rh, data = st.upstream(self.command, self.path, body, headers)
-        self.reply(status, rh, data)
+            self.paged(body, headers)
+        else:
+            status, rh, data = st.upstream(self.command, self.path, body, headers)
+            self.reply(status, rh, data)
+        if counted:
+            st.traced(start, op)
 
     def paged(self, body: bytes, headers):
         st = self.state
@@ -170,7 +188,6 @@ def main() -> None:
     server.daemon_threads = True
     with open(port_file + ".part", "w") as f:
         f.write(str(server.server_address[1]))
-    import os
     os.replace(port_file + ".part", port_file)
     server.serve_forever()
 

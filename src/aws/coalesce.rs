@@ -50,8 +50,32 @@ struct Writes {
     last: Option<Instant>,
     by_member: HashMap<String, u64>,
     busy: usize,
+    /// How many of the `busy` operations are in [`Coalescer::quiesce`]:
+    /// done writing, waiting for the others.
+    waiting: usize,
+    /// The most operations on the key under way at once since it was last
+    /// alone: about Terraform's parallelism for this key.
+    peak: usize,
     /// When two or more operations on the key were last under way at once.
     shared: Option<Instant>,
+    /// How long the last fetch of the key took.
+    last_fetch: Option<Duration>,
+    /// Bumped when the waiters in [`Coalescer::quiesce`] are let go
+    /// together: the first to leave changes the counts the others read.
+    released: u64,
+}
+
+impl Writes {
+    fn alone(&self) -> bool {
+        self.busy <= 1 && self.shared.is_none_or(|at| at.elapsed() > SHARED_MEMORY)
+    }
+
+    /// Every operation under way has written and waits, and as many are
+    /// under way as ever were: no write is coming that a walk now would
+    /// miss, so waiting longer only costs time.
+    fn all_in(&self) -> bool {
+        self.waiting >= self.busy && self.busy >= self.peak
+    }
 }
 
 /// How long after operations on a key last overlapped a new one still
@@ -61,6 +85,8 @@ const SHARED_MEMORY: Duration = Duration::from_secs(2);
 
 struct Slot<T> {
     writes: Mutex<Writes>,
+    /// Woken whenever `writes` changes, for [`Coalescer::quiesce`].
+    changed: tokio::sync::Notify,
     /// The last fetch; the lock is held while a fetch runs, which is what
     /// makes concurrent callers share it.
     last: tokio::sync::Mutex<Option<Fetched<T>>>,
@@ -92,6 +118,7 @@ impl<T: Clone> Coalescer<T> {
             .or_insert_with(|| {
                 Arc::new(Slot {
                     writes: Mutex::new(Writes::default()),
+                    changed: tokio::sync::Notify::new(),
                     last: tokio::sync::Mutex::new(None),
                 })
             })
@@ -109,11 +136,16 @@ impl<T: Clone> Coalescer<T> {
     pub fn busy(&self, key: &str) -> Busy<T> {
         let slot = self.slot(key);
         let mut w = slot.writes();
+        if w.busy == 0 && w.alone() {
+            w.peak = 0;
+        }
         w.busy += 1;
+        w.peak = w.peak.max(w.busy);
         if w.busy > 1 {
             w.shared = Some(Instant::now());
         }
         drop(w);
+        slot.changed.notify_waiters();
         Busy { slot }
     }
 
@@ -126,6 +158,8 @@ impl<T: Clone> Coalescer<T> {
         w.last = Some(Instant::now());
         let generation = w.generation;
         w.by_member.insert(member.to_string(), generation);
+        drop(w);
+        slot.changed.notify_waiters();
         generation
     }
 
@@ -137,33 +171,46 @@ impl<T: Clone> Coalescer<T> {
     /// confirms the whole burst instead of one walk per write. When no
     /// other operation on `key` is under way or was lately (one create at a
     /// time, or one resource's own batch, already written) there is nothing
-    /// to wait for.
+    /// to wait for; and once every operation under way has written and is
+    /// waiting here, as many as Terraform ran at once before, no one is
+    /// left to wait for.
     pub async fn quiesce(&self, key: &str, quiet: Duration, limit: Duration) {
         let slot = self.slot(key);
-        let alone = {
-            let w = slot.writes();
-            w.busy <= 1 && w.shared.is_none_or(|at| at.elapsed() > SHARED_MEMORY)
-        };
-        if alone {
+        if slot.writes().alone() {
             return;
         }
         let until = Instant::now() + limit;
-        let last_fetch = {
-            let last = slot.last.lock().await;
-            last.as_ref().map(|f| f.finished - f.started)
-        };
+        let last_fetch = slot.writes().last_fetch;
         let quiet = quiet.max(last_fetch.unwrap_or_default()).min(limit);
+        let (_waiting, entered) = Waiting::new(&slot);
         loop {
-            let last = slot.writes().last;
-            let now = Instant::now();
-            let wake = match last {
-                Some(at) if at + quiet > now => (at + quiet).min(until),
-                _ => return,
+            let changed = slot.changed.notified();
+            tokio::pin!(changed);
+            // Registered before the check, so a change after it still wakes us.
+            changed.as_mut().enable();
+            let wake = {
+                let mut w = slot.writes();
+                if w.released != entered {
+                    return;
+                }
+                if w.all_in() {
+                    w.released += 1;
+                    drop(w);
+                    slot.changed.notify_waiters();
+                    return;
+                }
+                match w.last {
+                    Some(at) if at + quiet > Instant::now() => (at + quiet).min(until),
+                    _ => return,
+                }
             };
-            if wake <= now {
+            if wake <= Instant::now() {
                 return;
             }
-            tokio::time::sleep(wake - now).await;
+            tokio::select! {
+                _ = changed => {}
+                _ = tokio::time::sleep_until(wake.into()) => {}
+            }
         }
     }
 
@@ -220,10 +267,12 @@ impl<T: Clone> Coalescer<T> {
         let started_gen = Self::generation(&slot);
         let started = Instant::now();
         let result = fetch().await;
+        let finished = Instant::now();
+        slot.writes().last_fetch = Some(finished - started);
         *last = Some(Fetched {
             started_gen,
             started,
-            finished: Instant::now(),
+            finished,
             result: result.clone(),
         });
         result
@@ -238,6 +287,31 @@ pub struct Busy<T> {
 impl<T> Drop for Busy<T> {
     fn drop(&mut self) {
         self.slot.writes().busy -= 1;
+        self.slot.changed.notify_waiters();
+    }
+}
+
+/// A caller inside [`Coalescer::quiesce`], counted until it leaves (or is
+/// cancelled).
+struct Waiting<'a, T> {
+    slot: &'a Slot<T>,
+}
+
+impl<'a, T> Waiting<'a, T> {
+    /// Counts the caller in; returns the release round it waits in.
+    fn new(slot: &'a Slot<T>) -> (Waiting<'a, T>, u64) {
+        let mut w = slot.writes();
+        w.waiting += 1;
+        let round = w.released;
+        drop(w);
+        slot.changed.notify_waiters();
+        (Waiting { slot }, round)
+    }
+}
+
+impl<T> Drop for Waiting<'_, T> {
+    fn drop(&mut self) {
+        self.slot.writes().waiting -= 1;
     }
 }
 
@@ -347,6 +421,37 @@ mod tests {
         let w = waited(&c, 100, 5000).await;
         assert!(w >= QUIET_WAIT, "{w:?}");
         drop((me, elsewhere));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn quiesce_ends_once_every_operation_under_way_has_written_and_waits() {
+        let c: Arc<Coalescer<usize>> = Arc::new(Coalescer::new(Duration::from_secs(10)));
+        let ops: Vec<_> = (0..3).map(|_| c.busy("k")).collect();
+        let started = Instant::now();
+        let mut waits = tokio::task::JoinSet::new();
+        for (i, op) in ops.into_iter().enumerate() {
+            let c = c.clone();
+            waits.spawn(async move {
+                // Writes end 50 ms apart; each then waits for a 5 s pause.
+                tokio::time::sleep(Duration::from_millis(50 * i as u64)).await;
+                c.wrote("k", &format!("m{i}"));
+                c.quiesce("k", Duration::from_secs(5), Duration::from_secs(5))
+                    .await;
+                drop(op);
+                started.elapsed()
+            });
+        }
+        while let Some(done) = waits.join_next().await {
+            let at = done.unwrap();
+            // All three leave together, when the last has written.
+            assert!(at >= Duration::from_millis(95), "{at:?}");
+            assert!(at < Duration::from_secs(1), "{at:?}");
+        }
+        // Fewer under way than before (one of three): the pause is kept.
+        let _one = c.busy("k");
+        c.wrote("k", "late");
+        let w = waited(&c, 100, 5000).await;
+        assert!(w >= QUIET_WAIT, "{w:?}");
     }
 
     #[tokio::test]
