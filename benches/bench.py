@@ -545,6 +545,24 @@ def machine_info():
     return f"{os.cpu_count()} CPUs ({model}), {mem:.0f} GiB, Linux {platform.release()}"
 
 
+def startup_order(binary):
+    """How many of scripts/startup-symbols.txt's names the binary has: the
+    start-up code is laid out together only as far as they still match."""
+    listed = os.path.join(HERE, "..", "scripts", "startup-symbols.txt")
+    try:
+        with open(listed) as f:
+            want = {line.strip() for line in f if line.strip()}
+        out = subprocess.run(["nm", "--defined-only", binary], capture_output=True,
+                             text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        return f"not known ({e})"
+    have = {line.split()[-1] for line in out.splitlines()}
+    if not have:
+        return f"not known (no symbol table in {binary})"
+    return (f"{len(want & have)} of the {len(want)} functions in "
+            "scripts/startup-symbols.txt are in the binary")
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -559,6 +577,8 @@ def report(args, res):
     p(f"- Machine: {meta['machine']}; load average {meta['load_start']} at the start, "
       f"{meta.get('load_end', '?')} at the end (other work shares these CPUs: read ratios, not absolutes)")
     p(f"- Ours: {meta['provider']}")
+    if "startup_order" in meta:
+        p(f"- Start-up code order: {meta['startup_order']}")
     for k in ("terraform", "go", "aws_cli", "boto3", "moto"):
         if k in meta:
             p(f"- {meta['labels'][k]}: {meta[k]}")
@@ -788,6 +808,7 @@ def main():
     meta["go"] = ("terraform-provider-workato 0.16.0 (PyPI workato-terraform-provider 0.16.0 "
                   "wheel, linux_amd64; go-plugin v1.7.0, terraform-plugin-framework v1.19.0)")
     if "startup" in only:
+        meta["startup_order"] = startup_order(args.provider)
         run_startup(args, res)
     if only & {"workflows", "parallelism"}:
         svc = Services(args.moto_server, args.work)

@@ -23,7 +23,10 @@ fn main() -> ExitCode {
         Command::Serve => tfws::logging::init(tfws::logging::Format::Json),
         Command::Debug { .. } => tfws::logging::init(tfws::logging::Format::Text),
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: the work is waiting on Terraform and AWS, a fraction of
+    // a core even at -parallelism=50, and worker threads would cost a
+    // wake-up across threads for every message (and memory) for nothing.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

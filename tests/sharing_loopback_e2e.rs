@@ -210,3 +210,32 @@ fn a_grant_that_already_exists_succeeds() {
     wd.apply();
     assert_eq!(fake.shared_accounts(IMAGE), strings(&[A]));
 }
+
+#[test]
+fn sharing_concurrency_bounds_the_writes_in_flight_and_is_reached() {
+    let fake = FakeWorkspaces::start();
+    fake.add_image(IMAGE, ACCOUNT, "DEFAULT");
+    // Slow answers, so writes the provider starts together overlap here.
+    fake.set_update_latency(std::time::Duration::from_millis(40));
+    let wanted = accounts(24);
+    let config = sharing("us-east-1", &fake, &wanted).replace(
+        "  region = \"us-east-1\"\n",
+        "  region = \"us-east-1\"\n  sharing_concurrency = 3\n",
+    );
+    assert!(config.contains("sharing_concurrency = 3"), "{config}");
+    let wd = Workdir::new(&common::terraform_on_path());
+    wd.init(&config);
+    fake.reset_calls();
+    wd.apply();
+    let mut shared = fake.shared_accounts(IMAGE);
+    shared.sort();
+    assert_eq!(shared, wanted);
+    assert_eq!(fake.calls(UPDATE_PERMISSION), 24);
+    assert_eq!(fake.max_updates_in_flight(), 3);
+
+    // Revokes (destroy) keep the same bound.
+    fake.reset_calls();
+    wd.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    assert!(fake.shared_accounts(IMAGE).is_empty());
+    assert_eq!(fake.max_updates_in_flight(), 3);
+}

@@ -48,7 +48,8 @@ const POLL_MAX: Duration = Duration::from_secs(5);
 
 /// Before its first poll, a wait lets a burst of writes to the image finish
 /// (no write for `QUIET`, for at most `QUIET_LIMIT`), so one walk confirms
-/// them all; only while other operations on the image are under way.
+/// them all; only while other operations on the image are under way, and
+/// not once all of them have written and wait.
 const QUIET: Duration = Duration::from_millis(40);
 const QUIET_LIMIT: Duration = Duration::from_millis(400);
 
@@ -258,7 +259,7 @@ impl Workspaces {
 
     /// Marks an operation that will write the image's sharing and wait for
     /// it to show, until the guard is dropped: [`Workspaces::settle`] waits
-    /// for a pause in writes only while others like it are under way.
+    /// for a pause in writes only while others like it are still writing.
     pub fn busy(&self, image_id: &str) -> Busy {
         self.reads.sharing.busy(image_id)
     }

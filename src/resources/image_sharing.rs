@@ -23,7 +23,6 @@ use crate::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::schema::{Attribute, Block, Schema};
 use crate::value::{Type, Value};
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Instant;
 
 pub const TYPE_NAME: &str = "workspaces_image_sharing";
@@ -126,45 +125,48 @@ struct Outcome {
 
 /// Grants `grant` and revokes `revoke`, at most `ctx.concurrency` at a
 /// time. Every write is attempted even when some fail, so one bad account
-/// does not hold back the others.
+/// does not hold back the others. A write starts only when another ends:
+/// each one in flight holds an SDK call's state (kilobytes), so starting all
+/// 2,000 of a large list at once would hold megabytes for nothing.
 async fn write_all(
     ctx: &Context,
     image_id: &str,
     grant: &BTreeSet<String>,
     revoke: &BTreeSet<String>,
 ) -> Vec<Outcome> {
-    let limit = Arc::new(tokio::sync::Semaphore::new(ctx.concurrency.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    let writes = grant
+    let limit = ctx.concurrency.max(1);
+    let mut writes = grant
         .iter()
         .map(|a| (a, true))
         .chain(revoke.iter().map(|a| (a, false)));
-    for (account, allow) in writes {
-        let (aws, limit) = (ctx.aws.clone(), limit.clone());
-        let (image_id, account) = (image_id.to_string(), account.clone());
-        tasks.spawn(async move {
-            // The semaphore is never closed, so acquiring cannot fail; if it
-            // somehow did, running unthrottled is still correct.
-            let _permit = limit.acquire_owned().await.ok();
-            let result = if allow {
-                aws.grant(&image_id, &account).await
-            } else {
-                aws.revoke(&image_id, &account).await
-            };
-            Outcome {
-                account,
-                allow,
-                result,
-            }
-        });
-    }
+    let mut tasks = tokio::task::JoinSet::new();
     let mut outcomes = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(outcome) => outcomes.push(outcome),
+    loop {
+        while tasks.len() < limit {
+            let Some((account, allow)) = writes.next() else {
+                break;
+            };
+            let aws = ctx.aws.clone();
+            let (image_id, account) = (image_id.to_string(), account.clone());
+            tasks.spawn(async move {
+                let result = if allow {
+                    aws.grant(&image_id, &account).await
+                } else {
+                    aws.revoke(&image_id, &account).await
+                };
+                Outcome {
+                    account,
+                    allow,
+                    result,
+                }
+            });
+        }
+        match tasks.join_next().await {
+            Some(Ok(outcome)) => outcomes.push(outcome),
             // A task that panicked is a bug; its account is reported as not
             // changed below by its absence from the outcomes.
-            Err(e) => tracing::error!(error = %e, "a permission update task failed"),
+            Some(Err(e)) => tracing::error!(error = %e, "a permission update task failed"),
+            None => break,
         }
     }
     outcomes

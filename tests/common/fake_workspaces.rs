@@ -30,7 +30,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
@@ -147,6 +147,11 @@ fn apply(list: &mut Vec<String>, account: &str, allow: bool) {
 struct Shared {
     state: Mutex<State>,
     stopping: AtomicBool,
+    /// How long each UpdateWorkspaceImagePermission takes to answer, in ms.
+    update_latency_ms: AtomicU64,
+    /// Updates being answered now, and the most there were at once.
+    updates_in_flight: AtomicUsize,
+    max_updates_in_flight: AtomicUsize,
     connections: Mutex<Vec<(TcpStream, JoinHandle<()>)>>,
 }
 
@@ -183,6 +188,9 @@ impl FakeWorkspaces {
                 requests: 0,
             }),
             stopping: AtomicBool::new(false),
+            update_latency_ms: AtomicU64::new(0),
+            updates_in_flight: AtomicUsize::new(0),
+            max_updates_in_flight: AtomicUsize::new(0),
             connections: Mutex::new(Vec::new()),
         });
         let accept_shared = shared.clone();
@@ -318,6 +326,20 @@ impl FakeWorkspaces {
         let mut state = self.shared.state();
         state.calls.clear();
         state.total = 0;
+        self.shared.max_updates_in_flight.store(0, Ordering::SeqCst);
+    }
+
+    /// Makes every UpdateWorkspaceImagePermission take `latency` to answer,
+    /// so that concurrent ones overlap.
+    pub fn set_update_latency(&self, latency: std::time::Duration) {
+        let ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+        self.shared.update_latency_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// The most UpdateWorkspaceImagePermission calls answered at once since
+    /// start or the last reset.
+    pub fn max_updates_in_flight(&self) -> usize {
+        self.shared.max_updates_in_flight.load(Ordering::SeqCst)
     }
 
     /// An SDK client for this endpoint, as `Moto::client()`, but with a
@@ -618,7 +640,21 @@ fn serve_requests(mut reader: BufReader<TcpStream>, writer: &mut TcpStream, shar
                 return;
             }
             Incoming::Request(request) => {
+                let update = request
+                    .header("x-amz-target")
+                    .is_some_and(|t| t.ends_with(&format!(".{UPDATE_PERMISSION}")));
+                if update {
+                    let now = shared.updates_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    shared
+                        .max_updates_in_flight
+                        .fetch_max(now, Ordering::SeqCst);
+                    let ms = shared.update_latency_ms.load(Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(ms));
+                }
                 let (response, request_id) = handle(shared, &request);
+                if update {
+                    shared.updates_in_flight.fetch_sub(1, Ordering::SeqCst);
+                }
                 if !write_response(writer, &response, &request_id, request.close) || request.close {
                     return;
                 }
