@@ -1,12 +1,12 @@
 //! Compiles the protocol definitions in proto/ with the protoc binary that
 //! ships inside the protoc-bin-vendored crate, so no system protoc is needed;
-//! and has the release binary linked with its start-up code first.
+//! and has the release binary linked with the code it runs placed together.
 
 use std::error::Error;
 use std::path::Path;
 
-/// The functions the binary runs from exec to the handshake line, written
-/// by scripts/startup-symbols.sh.
+/// The functions the binary runs from exec to the handshake line, then
+/// those Terraform's commands run, written by scripts/startup-symbols.sh.
 const STARTUP_SYMBOLS: &str = "scripts/startup-symbols.txt";
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -36,9 +36,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Places the start-up functions side by side at the front of the code, so
-/// the kernel maps a few hundred kilobytes of it at start-up instead of
-/// pages scattered over all of it (each fault maps its neighbours too).
+/// Places those functions side by side at the front of the code, start-up
+/// first, so the kernel maps a few hundred kilobytes of code at start-up
+/// and a few megabytes in a run instead of pages scattered over all of it
+/// (each fault maps its neighbours too).
 /// Only for release builds linked by LLD, which has been rustc's linker for
 /// x86_64 Linux since 1.90; the names match only a release build of the
 /// same dependencies, and missing ones are skipped without a warning.
