@@ -3,7 +3,7 @@
 # side with Terraform's floor (terraform_data), a Go provider, the AWS CLI in
 # a loop and boto3. Prints markdown tables to stdout (progress on stderr).
 #
-#   bash benches/run.sh                       everything (~30-40 min here)
+#   bash benches/run.sh                       everything (~20 min here)
 #   bash benches/run.sh --quick               start-up, 100 per-account grants and the
 #                                             2,000-account apply, 1 rep (a few minutes)
 #   bash benches/run.sh --only startup        one section: startup, workflows, parallelism
