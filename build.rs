@@ -46,12 +46,15 @@ fn main() -> Result<(), Box<dyn Error>> {
 fn order_startup_code() {
     println!("cargo:rerun-if-changed={STARTUP_SYMBOLS}");
     let var = |k: &str| std::env::var(k).unwrap_or_default();
-    let lld_target = var("TARGET") == "x86_64-unknown-linux-gnu"
-        && rustc_minor() >= Some(90)
-        && std::env::var_os("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_none()
-        && !var("CARGO_ENCODED_RUSTFLAGS").contains("link");
     let file = Path::new(&var("CARGO_MANIFEST_DIR")).join(STARTUP_SYMBOLS);
-    if var("PROFILE") != "release" || !lld_target || !file.exists() {
+    // Cheapest checks first: only a release build asks the compiler its version.
+    let applies = var("PROFILE") == "release"
+        && file.exists()
+        && var("TARGET") == "x86_64-unknown-linux-gnu"
+        && std::env::var_os("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_none()
+        && !var("CARGO_ENCODED_RUSTFLAGS").contains("link")
+        && rustc_minor() >= Some(90);
+    if !applies {
         return;
     }
     let Some(file) = file.to_str() else { return };

@@ -58,7 +58,8 @@ struct Writes {
     peak: usize,
     /// When two or more operations on the key were last under way at once.
     shared: Option<Instant>,
-    /// How long the last fetch of the key took.
+    /// How long the last fetch of the key took (also in the last fetch's
+    /// record, but that is locked for as long as a fetch runs).
     last_fetch: Option<Duration>,
     /// Bumped when the waiters in [`Coalescer::quiesce`] are let go
     /// together: the first to leave changes the counts the others read.
@@ -95,6 +96,14 @@ struct Slot<T> {
 impl<T> Slot<T> {
     fn writes(&self) -> std::sync::MutexGuard<'_, Writes> {
         self.writes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Changes `writes` and wakes whoever waits in [`Coalescer::quiesce`]
+    /// to look again.
+    fn update<R>(&self, change: impl FnOnce(&mut Writes) -> R) -> R {
+        let out = change(&mut self.writes());
+        self.changed.notify_waiters();
+        out
     }
 }
 
@@ -135,32 +144,28 @@ impl<T: Clone> Coalescer<T> {
     /// writes could share its wait.
     pub fn busy(&self, key: &str) -> Busy<T> {
         let slot = self.slot(key);
-        let mut w = slot.writes();
-        if w.busy == 0 && w.alone() {
-            w.peak = 0;
-        }
-        w.busy += 1;
-        w.peak = w.peak.max(w.busy);
-        if w.busy > 1 {
-            w.shared = Some(Instant::now());
-        }
-        drop(w);
-        slot.changed.notify_waiters();
+        slot.update(|w| {
+            if w.busy == 0 && w.alone() {
+                w.peak = 0;
+            }
+            w.busy += 1;
+            w.peak = w.peak.max(w.busy);
+            if w.busy > 1 {
+                w.shared = Some(Instant::now());
+            }
+        });
         Busy { slot }
     }
 
     /// Records a completed write to `member` of `key`; returns its
     /// generation, which a caller passes as `min_gen` to see its effect.
     pub fn wrote(&self, key: &str, member: &str) -> u64 {
-        let slot = self.slot(key);
-        let mut w = slot.writes();
-        w.generation += 1;
-        w.last = Some(Instant::now());
-        let generation = w.generation;
-        w.by_member.insert(member.to_string(), generation);
-        drop(w);
-        slot.changed.notify_waiters();
-        generation
+        self.slot(key).update(|w| {
+            w.generation += 1;
+            w.last = Some(Instant::now());
+            w.by_member.insert(member.to_string(), w.generation);
+            w.generation
+        })
     }
 
     /// Waits until no write to `key` has completed for `quiet` (or for as
@@ -176,11 +181,14 @@ impl<T: Clone> Coalescer<T> {
     /// left to wait for.
     pub async fn quiesce(&self, key: &str, quiet: Duration, limit: Duration) {
         let slot = self.slot(key);
-        if slot.writes().alone() {
-            return;
-        }
+        let last_fetch = {
+            let w = slot.writes();
+            if w.alone() {
+                return;
+            }
+            w.last_fetch
+        };
         let until = Instant::now() + limit;
-        let last_fetch = slot.writes().last_fetch;
         let quiet = quiet.max(last_fetch.unwrap_or_default()).min(limit);
         let (_waiting, entered) = Waiting::new(&slot);
         loop {
@@ -194,6 +202,7 @@ impl<T: Clone> Coalescer<T> {
                     return;
                 }
                 if w.all_in() {
+                    // Under the same lock as the check: one release per round.
                     w.released += 1;
                     drop(w);
                     slot.changed.notify_waiters();
@@ -286,8 +295,7 @@ pub struct Busy<T> {
 
 impl<T> Drop for Busy<T> {
     fn drop(&mut self) {
-        self.slot.writes().busy -= 1;
-        self.slot.changed.notify_waiters();
+        self.slot.update(|w| w.busy -= 1);
     }
 }
 
@@ -300,11 +308,10 @@ struct Waiting<'a, T> {
 impl<'a, T> Waiting<'a, T> {
     /// Counts the caller in; returns the release round it waits in.
     fn new(slot: &'a Slot<T>) -> (Waiting<'a, T>, u64) {
-        let mut w = slot.writes();
-        w.waiting += 1;
-        let round = w.released;
-        drop(w);
-        slot.changed.notify_waiters();
+        let round = slot.update(|w| {
+            w.waiting += 1;
+            w.released
+        });
         (Waiting { slot }, round)
     }
 }

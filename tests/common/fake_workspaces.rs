@@ -640,9 +640,7 @@ fn serve_requests(mut reader: BufReader<TcpStream>, writer: &mut TcpStream, shar
                 return;
             }
             Incoming::Request(request) => {
-                let update = request
-                    .header("x-amz-target")
-                    .is_some_and(|t| t.ends_with(&format!(".{UPDATE_PERMISSION}")));
+                let update = operation_of(&request).1 == UPDATE_PERMISSION;
                 if update {
                     let now = shared.updates_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                     shared
